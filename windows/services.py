@@ -1,0 +1,117 @@
+"""Every write to the organisation, the staff inbox and the calendar overrides."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+
+from windows.models import DayKind, Holiday, Notification, Role, ServiceWindow, Staff, Unit, UnitKind, WindowKind
+
+User = get_user_model()
+
+
+def _path_for(code: str, parent: Unit | None) -> str:
+    return f"{parent.path if parent else '/'}{code}/"
+
+
+@transaction.atomic
+def unit_create(*, code: str, name: str, kind: UnitKind, parent: Unit | None = None, **details) -> Unit:
+    unit = Unit(code=code, name=name, kind=kind, parent=parent, path=_path_for(code, parent), **details)
+    unit.full_clean()
+    unit.save()
+    return unit
+
+
+@transaction.atomic
+def unit_update(*, unit: Unit, **changes) -> Unit:
+    """Change a unit. A new code or parent rewrites the path of the unit and of everything below
+    it in one UPDATE, so the subtree query stays right."""
+    old_path = unit.path
+    for field, value in changes.items():
+        setattr(unit, field, value)
+    if unit.parent_id and Unit.objects.filter(pk=unit.parent_id, path__startswith=old_path).exists():
+        raise ValidationError({"parent": "单位不能隶属于自身或其下级单位。"})
+    unit.path = _path_for(unit.code, unit.parent)
+    unit.full_clean()
+    unit.save()
+    if unit.path != old_path:
+        Unit.objects.filter(path__startswith=old_path).exclude(pk=unit.pk).update(
+            path=Concat(Value(unit.path), Substr("path", len(old_path) + 1))
+        )
+    return unit
+
+
+@transaction.atomic
+def window_create(
+    *, station: Unit, number: int, name: str, kind: WindowKind = WindowKind.GENERAL, is_open: bool = True
+) -> ServiceWindow:
+    window = ServiceWindow(station=station, number=number, name=name, kind=kind, is_open=is_open)
+    window.full_clean()
+    window.save()
+    return window
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    username: str,
+    password: str | None,
+    unit: Unit,
+    role: Role,
+    full_name: str = "",
+    police_number: str | None = None,
+    is_sworn: bool | None = None,
+) -> Staff:
+    """A user with their staff record. ``is_sworn`` defaults to what the role implies."""
+    if is_sworn is None:
+        is_sworn = role != Role.AUXILIARY and bool(police_number)
+    # Admins get the Django admin site; the city bureau's admins have every permission in it.
+    is_admin = role == Role.ADMIN
+    user = User(
+        username=username,
+        first_name=full_name,
+        is_staff=is_admin,
+        is_superuser=is_admin and unit.kind == UnitKind.CITY,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    staff = Staff(user=user, unit=unit, role=role, police_number=police_number or None, is_sworn=is_sworn)
+    staff.full_clean()
+    staff.save()
+    return staff
+
+
+def notification_send(*, recipient, text: str, link: str = "") -> Notification:
+    """Put a message in a staff member's inbox. Call it inside the transaction of its cause."""
+    notification = Notification(recipient=recipient, text=text, link=link)
+    notification.full_clean()
+    notification.save()
+    return notification
+
+
+def notification_mark_read(*, user, notification_id: int) -> int:
+    """Mark one of the user's own notifications read. Returns how many rows changed (0 or 1)."""
+    return Notification.objects.unread().filter(recipient=user, pk=notification_id).update(read_at=timezone.now())
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.unread().filter(recipient=user).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def holiday_set(*, date, kind: DayKind, name: str) -> Holiday:
+    """Enter or correct the admins' word on one date."""
+    holiday = Holiday.objects.select_for_update().filter(date=date).first() or Holiday(date=date)
+    holiday.kind = kind
+    holiday.name = name
+    holiday.full_clean()
+    holiday.save()
+    return holiday

@@ -1,0 +1,26 @@
+"""Template helpers shared by every app's pages."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def nav_item(context, url_name: str, label: str):
+    """A navigation link by URL name. Pages of other apps are linked by name only (never by
+    import); a page that this installation does not have yet shows as plain, dimmed text."""
+    try:
+        url = reverse(url_name)
+    except NoReverseMatch:
+        return format_html('<span class="nav-item nav-item--off" aria-disabled="true">{}</span>', label)
+    request = context.get("request")
+    current = request is not None and (request.path == url or (url != "/" and request.path.startswith(url)))
+    return format_html(
+        '<a class="nav-item{}" href="{}"{}>{}</a>',
+        " nav-item--on" if current else "",
+        url,
+        ' aria-current="page"' if current else "",
+        label,
+    )
