@@ -1,7 +1,6 @@
 """Fixtures for the whole suite. The suite needs a real PostgreSQL and a real Redis: it stops at
 once, saying how to start them, when either does not answer."""
 
-import os
 import socket
 from urllib.parse import urlparse
 
@@ -52,11 +51,6 @@ def _fresh_cache():
 
     cache.clear()
     yield
-
-
-@pytest.fixture(scope="session")
-def browser_launch_args():
-    return {"executable_path": os.environ.get("CHROMIUM", "/usr/bin/chromium"), "headless": True}
 
 
 @pytest.fixture
