@@ -123,3 +123,25 @@ def test_seed_demo_is_idempotent_and_every_demo_account_signs_in(client):
         assert response.redirect_chain[-1][0] == "/workbench/", staff.user.username
         assert staff.unit.name in response.content.decode()
         client.post("/accounts/logout/")
+
+
+@pytest.mark.parametrize(
+    ("variable", "url", "service"),
+    [
+        ("REDIS_URL", "redis://127.0.0.1:1/0", "Redis"),
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/hukou", "PostgreSQL"),
+    ],
+)
+def test_the_suite_stops_at_once_when_a_service_does_not_answer(variable, url, service):
+    env = _env(**{variable: url})
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/test_project.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert f"{service} does not answer" in result.stdout + result.stderr
+    assert "Start it with" in result.stdout + result.stderr
