@@ -1,16 +1,36 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from windows import services
 from windows.models import Holiday, Notification, ServiceWindow, Staff, Unit
 
 
+class UnitAdminForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["code", "name", "kind", "parent", "address", "phone"]
+
+    def clean(self):
+        # What the service would refuse, said on the form rather than as an error page.
+        data = super().clean()
+        parent = data.get("parent")
+        if self.instance.pk and parent and parent.path.startswith(self.instance.path):
+            raise ValidationError({"parent": services.UNIT_UNDER_ITSELF})
+        return data
+
+
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
+    form = UnitAdminForm
     list_display = ["name", "code", "kind", "parent"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
-    readonly_fields = ["path"]
     autocomplete_fields = ["parent"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A unit's level is fixed once it exists: its children, staff and windows depend on it.
+        return ["path", "kind"] if obj else ["path"]
 
     def save_model(self, request, obj, form, change):
         # The path of a unit and of its subtree is derived; the services keep it right.

@@ -1,17 +1,22 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from windows import selectors, services
 from windows.access import staff_of
+from windows.api_errors import error_responses
 from windows.filters import NotificationFilter, UnitFilter
 from windows.models import Notification, Staff, Unit
 
+NOT_STAFF = _("此账号不是工作人员。")
+
 
 class UnitOutput(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # A city bureau has no parent: null.
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, label=_("上级单位代码"))
 
     class Meta:
         model = Unit
@@ -38,14 +43,15 @@ class NotificationOutput(serializers.ModelSerializer):
 class MeView(APIView):
     """The signed-in staff member, their role and unit."""
 
-    @extend_schema(responses=StaffOutput)
+    @extend_schema(responses={200: StaffOutput, **error_responses(403)})
     def get(self, request):
         staff = staff_of(request.user)
         if staff is None:
-            return Response({"detail": "此账号不是工作人员。"}, status=status.HTTP_403_FORBIDDEN)
+            raise exceptions.PermissionDenied(NOT_STAFF)
         return Response(StaffOutput(staff).data)
 
 
+@extend_schema_view(get=extend_schema(responses={200: UnitOutput, **error_responses(400, 403, 404)}))
 class UnitList(generics.ListAPIView):
     """Units the user may see: their own and everything below it."""
 
@@ -56,6 +62,7 @@ class UnitList(generics.ListAPIView):
         return selectors.unit_list(user=self.request.user)
 
 
+@extend_schema_view(get=extend_schema(responses={200: UnitOutput, **error_responses(403, 404)}))
 class UnitDetail(generics.RetrieveAPIView):
     serializer_class = UnitOutput
     lookup_field = "code"
@@ -64,6 +71,7 @@ class UnitDetail(generics.RetrieveAPIView):
         return selectors.unit_list(user=self.request.user)
 
 
+@extend_schema_view(get=extend_schema(responses={200: NotificationOutput, **error_responses(403, 404)}))
 class NotificationList(generics.ListAPIView):
     """The signed-in user's inbox, newest first."""
 
@@ -77,7 +85,7 @@ class NotificationList(generics.ListAPIView):
 class NotificationRead(APIView):
     """Mark one of your notifications read."""
 
-    @extend_schema(request=None, responses=NotificationOutput)
+    @extend_schema(request=None, responses={200: NotificationOutput, **error_responses(403, 404)})
     def post(self, request, pk: int):
         notification = get_object_or_404(selectors.notification_list(user=request.user), pk=pk)
         services.notification_mark_read(user=request.user, notification_id=notification.pk)

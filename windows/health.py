@@ -9,7 +9,10 @@ DOWN = "unavailable"
 NOT_CONFIGURED = "not configured"
 
 
-def database_status(handler=connections, alias: str = "default") -> str:
+def database_status(handler=None, alias: str = "default") -> str:
+    # Looked up at each call (a default argument is bound once, at import), so that another set of
+    # connections put in ``windows.health.connections`` is the one checked.
+    handler = connections if handler is None else handler
     try:
         with handler[alias].cursor() as cursor:
             cursor.execute("SELECT 1")

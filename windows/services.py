@@ -26,16 +26,32 @@ def unit_create(*, code: str, name: str, kind: UnitKind, parent: Unit | None = N
     return unit
 
 
+UNIT_UNDER_ITSELF = "单位不能隶属于自身或其下级单位。"
+UNIT_KIND_IN_USE = "已有下级单位、工作人员或窗口的单位不能更改层级。"
+
+
 @transaction.atomic
 def unit_update(*, unit: Unit, **changes) -> Unit:
     """Change a unit. A new code or parent rewrites the path of the unit and of everything below
-    it in one UPDATE, so the subtree query stays right."""
-    old_path = unit.path
+    it in one UPDATE, so the subtree query stays right.
+
+    The stored row is locked and re-read first: the path to rewrite is the one in the database, not
+    the one on ``unit``, which may predate a move or a new code of a unit above it."""
+    stored = Unit.objects.select_for_update().get(pk=unit.pk)
+    old_path = stored.path
     for field, value in changes.items():
         setattr(unit, field, value)
-    if unit.parent_id and Unit.objects.filter(pk=unit.parent_id, path__startswith=old_path).exists():
-        raise ValidationError({"parent": "单位不能隶属于自身或其下级单位。"})
-    unit.path = _path_for(unit.code, unit.parent)
+    if unit.kind != stored.kind and (
+        Unit.objects.filter(parent=stored).exists()
+        or Staff.objects.filter(unit=stored).exists()
+        or ServiceWindow.objects.filter(station=stored).exists()
+    ):
+        raise ValidationError({"kind": UNIT_KIND_IN_USE})
+    parent = Unit.objects.get(pk=unit.parent_id) if unit.parent_id else None
+    if parent is not None and parent.path.startswith(old_path):
+        raise ValidationError({"parent": UNIT_UNDER_ITSELF})
+    unit.parent = parent
+    unit.path = _path_for(unit.code, parent)
     unit.full_clean()
     unit.save()
     if unit.path != old_path:

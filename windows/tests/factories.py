@@ -1,11 +1,14 @@
 """Factories build the organisation through the same services the portal uses."""
 
+import itertools
+
 import factory
 
 from windows import services
 from windows.models import Role, Unit, UnitKind, WindowKind
 
 PASSWORD = "Test-Pass-2026!"
+_police_numbers = itertools.count(1)
 
 
 class UnitFactory(factory.Factory):
@@ -48,7 +51,7 @@ class ServiceWindowFactory(factory.Factory):
 
     station = factory.SubFactory(StationFactory)
     number = factory.Sequence(lambda n: n % 30000 + 1)
-    name = factory.LazyAttribute(lambda o: f"{o.number}号窗口")
+    name = "综合受理"
     kind = WindowKind.GENERAL
 
     @classmethod
@@ -72,7 +75,7 @@ class StaffFactory(factory.Factory):
     )
     full_name = factory.Sequence(lambda n: f"测试{n}")
     police_number = factory.LazyAttribute(
-        lambda o: None if o.role in (Role.AUXILIARY, Role.ADMIN) else f"P{o.username[-10:]}"
+        lambda o: None if o.role in (Role.AUXILIARY, Role.ADMIN) else f"P{next(_police_numbers):06d}"
     )
 
     @classmethod
