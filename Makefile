@@ -11,6 +11,7 @@ PYTEST_ARGS ?=
 ## make run: the portal on http://127.0.0.1:8000 with demo data, a Celery worker and beat.
 run: venv
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_catalog
 	$(PY) manage.py seed_demo
 	$(VENV)/bin/honcho start -f Procfile.dev
 

@@ -134,6 +134,8 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # django-ratelimit: counters live in the default cache (Redis in production).
 RATELIMIT_VIEW = "windows.views.rate_limited"
 RATELIMIT_LOGIN = env("RATELIMIT_LOGIN", default="30/m")
+# Public pages and endpoints (the service guide, the self-check, the public API), per client address.
+RATELIMIT_PUBLIC = env("RATELIMIT_PUBLIC", default="120/m")
 
 # --- i18n and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
