@@ -8,15 +8,14 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from windows.http import client_ip
 from windows.middleware import SIGNED_IN_AT
 
 security_log = logging.getLogger("hukou.security")
 
 
 def _client_ip(request) -> str:
-    if request is None:
-        return "-"
-    return request.META.get("REMOTE_ADDR", "-")
+    return client_ip(request) or "-"
 
 
 @receiver(user_logged_in, dispatch_uid="windows_log_sign_in")

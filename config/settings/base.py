@@ -131,7 +131,13 @@ AXES_HTTP_RESPONSE_CODE = 429
 # requests per address are limited by django-ratelimit on the login view instead.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# Reverse proxies in front of the portal (nginx: 1). Their X-Forwarded-For gives the client's
+# address for rate limits, lockouts and the security log; with 0 it is ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "windows.http.client_ip"
+
 # django-ratelimit: counters live in the default cache (Redis in production).
+RATELIMIT_IP_META_KEY = "windows.http.client_ip"
 RATELIMIT_VIEW = "windows.views.rate_limited"
 RATELIMIT_LOGIN = env("RATELIMIT_LOGIN", default="30/m")
 # Public pages and endpoints (the service guide, the self-check, the public API), per client address.

@@ -166,3 +166,24 @@ def test_a_signed_in_user_without_staff_record_is_refused(client, django_user_mo
 @pytest.mark.parametrize("url", ["/", LOGIN, "/healthz", "/api/schema/", "/api/docs/"])
 def test_public_pages_are_open_on_purpose(client, url):
     assert client.get(url).status_code == 200
+
+
+def test_behind_a_proxy_limits_count_per_forwarded_client(client, settings, org):
+    settings.RATELIMIT_LOGIN = "2/m"
+    settings.TRUSTED_PROXY_COUNT = 1
+    nginx = {"REMOTE_ADDR": "127.0.0.1"}
+    for _ in range(2):
+        sign_in(client, "nobody", "x", HTTP_X_FORWARDED_FOR="1.2.3.4", **nginx)
+    assert sign_in(client, "nobody", "x", HTTP_X_FORWARDED_FOR="1.2.3.4", **nginx).status_code == 429
+    # Another citizen behind the same proxy is not limited by the first one's requests...
+    assert sign_in(client, "nobody", "x", HTTP_X_FORWARDED_FOR="5.6.7.8", **nginx).status_code == 200
+    # ...and a client cannot escape by sending its own X-Forwarded-For: the proxy appends the real one.
+    spoofed = sign_in(client, "nobody", "x", HTTP_X_FORWARDED_FOR="9.9.9.9, 1.2.3.4", **nginx)
+    assert spoofed.status_code == 429
+
+
+def test_without_proxies_a_forwarded_header_is_ignored(client, settings, org):
+    settings.RATELIMIT_LOGIN = "2/m"
+    for address in ("1.1.1.1", "2.2.2.2"):
+        sign_in(client, "nobody", "x", HTTP_X_FORWARDED_FOR=address)
+    assert sign_in(client, "nobody", "x", HTTP_X_FORWARDED_FOR="3.3.3.3").status_code == 429
