@@ -13,7 +13,7 @@ from hukou.filters import ServiceTypeFilter
 from hukou.models import ChecklistItem, Condition, ServiceType
 from hukou.services import checklist_decide
 from hukou.services.checklist import Decision
-from hukou.views import public_limit
+from hukou.views.guide import public_limit
 from windows.api_errors import error_responses
 
 public = method_decorator(public_limit, name="dispatch")

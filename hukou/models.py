@@ -7,10 +7,12 @@ version keeps pointing at the rows that said what applied then.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from windows.models import TimeStamped
@@ -166,3 +168,231 @@ class ChecklistItem(models.Model):
     @property
     def is_conditional(self) -> bool:
         return self.condition_id is not None
+
+
+# --- cases ----------------------------------------------------------------------------------------
+
+
+class CaseStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    AWAITING_MATERIALS = "awaiting_materials", _("待补正材料")
+    ACCEPTED = "accepted", _("已受理")
+    ACCEPTED_DEFICIENT = "accepted_deficient", _("容缺受理")
+    IN_REVIEW = "in_review", _("审批中")
+    COMPLETED = "completed", _("已办结")
+    COLLECTED = "collected", _("已领取")
+    REJECTED = "rejected", _("不予受理")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    SUSPENDED = "suspended", _("已中止")
+
+
+OPEN_STATUSES = [
+    CaseStatus.DRAFT,
+    CaseStatus.AWAITING_MATERIALS,
+    CaseStatus.ACCEPTED,
+    CaseStatus.ACCEPTED_DEFICIENT,
+    CaseStatus.IN_REVIEW,
+    CaseStatus.SUSPENDED,
+]
+# Accepted and not yet finished: the clock of the committed time limit runs (except when suspended).
+RUNNING_STATUSES = [CaseStatus.ACCEPTED, CaseStatus.ACCEPTED_DEFICIENT, CaseStatus.IN_REVIEW]
+
+
+class Channel(models.TextChoices):
+    WINDOW = "window", _("窗口")
+    ONLINE = "online", _("网上申请")
+    APPOINTMENT = "appointment", _("预约")
+    HOME_VISIT = "home_visit", _("上门办理")
+    PROXY = "proxy", _("代办")
+
+
+# Channels on which the citizen comes to the window in person.
+IN_PERSON_CHANNELS = [Channel.WINDOW, Channel.APPOINTMENT, Channel.PROXY]
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self) -> "CaseQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Case(TimeStamped):
+    """One citizen request for one service type at one station."""
+
+    number = models.CharField(_("办件编号"), max_length=40, unique=True)
+    service_type = models.ForeignKey(
+        ServiceType, verbose_name=_("业务事项（版本）"), on_delete=models.PROTECT, related_name="cases"
+    )
+    station = models.ForeignKey("windows.Unit", verbose_name=_("派出所"), on_delete=models.PROTECT, related_name="+")
+    window = models.ForeignKey(
+        "windows.ServiceWindow",
+        verbose_name=_("窗口"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("受理人"), on_delete=models.PROTECT, related_name="cases_received"
+    )
+    applicant_name = models.CharField(_("申请人姓名"), max_length=50)
+    id_number_encrypted = models.TextField(_("身份证号（密文）"), editable=False)
+    id_number_hash = models.CharField(_("身份证号（检索摘要）"), max_length=64, editable=False)
+    id_number_masked = models.CharField(_("身份证号"), max_length=18, editable=False)
+    phone = models.CharField(_("手机号码"), max_length=11)
+    channel = models.CharField(_("办理渠道"), max_length=16, choices=Channel.choices, default=Channel.WINDOW)
+    priority = models.BooleanField(_("老弱病残孕优先"), default=False)
+    facts = models.JSONField(_("适用条件答复"), default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=24, choices=CaseStatus.choices, default=CaseStatus.DRAFT)
+    status_before_suspension = models.CharField(max_length=24, choices=CaseStatus.choices, blank=True)
+    materials_received_on = models.DateField(_("收到材料日期"), null=True, blank=True)
+    accepted_on = models.DateField(_("受理日期"), null=True, blank=True)
+    due_on = models.DateField(_("承诺办结日期"), null=True, blank=True)
+    supplement_due_on = models.DateField(_("容缺材料补齐期限"), null=True, blank=True)
+    commitment_signed_at = models.DateTimeField(_("承诺书签署时间"), null=True, blank=True)
+    suspended_on = models.DateField(_("中止日期"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    collected_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
+    trips = models.PositiveSmallIntegerField(_("跑动次数"), default=0)
+    last_visit_on = models.DateField(_("最近到窗口日期"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("办件")
+        verbose_name_plural = _("办件")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CaseStatus.values), name="case_status_valid"),
+            models.CheckConstraint(condition=Q(channel__in=Channel.values), name="case_channel_valid"),
+            # 容缺: the supplement deadline never falls after the case's own due date.
+            models.CheckConstraint(
+                condition=Q(supplement_due_on__isnull=True)
+                | Q(due_on__isnull=True)
+                | Q(supplement_due_on__lte=models.F("due_on")),
+                name="case_supplement_not_after_due",
+            ),
+        ]
+        indexes = [
+            # case_list(user): a station's cases, newest first
+            models.Index(fields=["station", "-created_at"], name="case_station_recent_idx"),
+            # the officer's 工作台: their open cases
+            models.Index(
+                fields=["officer", "due_on"], condition=Q(status__in=OPEN_STATUSES), name="case_officer_open_idx"
+            ),
+            # due soon / overdue: open running cases by due date
+            models.Index(fields=["due_on"], condition=Q(status__in=RUNNING_STATUSES), name="case_running_due_idx"),
+            # search by ID number (exact, through its keyed hash)
+            models.Index(fields=["id_number_hash"], name="case_id_hash_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("hukou:case_detail", args=[self.number])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CaseMaterial(models.Model):
+    """A checklist item received for a case, and when."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
+    received_on = models.DateField(_("收到日期"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("已收材料")
+        verbose_name_plural = _("已收材料")
+        constraints = [models.UniqueConstraint(fields=["case", "item"], name="case_material_once")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}@{self.received_on}"
+
+
+class CaseEvent(models.Model):
+    """One change of a case: the timeline on the case page is this table."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    action = models.CharField(_("动作"), max_length=24)
+    from_status = models.CharField(_("原状态"), max_length=24, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=24, choices=CaseStatus.choices, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    window = models.ForeignKey(
+        "windows.ServiceWindow", null=True, blank=True, on_delete=models.SET_NULL, related_name="case_events"
+    )
+
+    class Meta:
+        verbose_name = _("办件记录")
+        verbose_name_plural = _("办件记录")
+        ordering = ["at", "id"]
+        indexes = [
+            # the case page's timeline
+            models.Index(fields=["case", "at"], name="case_event_timeline_idx"),
+            # what a window did lately (the counter device, compliance counts)
+            models.Index(fields=["window", "-at"], name="case_event_window_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action}"
+
+
+class DocumentKind(models.TextChoices):
+    ONE_TIME_NOTICE = "one_time_notice", _("补正材料通知书（一次性告知）")
+    REFUSAL_NOTICE = "refusal_notice", _("不予受理告知书")
+    COMMITMENT = "commitment", _("容缺受理承诺书")
+
+
+class CaseDocument(models.Model):
+    """A numbered document issued for a case. ``content`` keeps exactly what it said when issued."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("种类"), max_length=24, choices=DocumentKind.choices)
+    number = models.CharField(_("文书编号"), max_length=40, unique=True)
+    issued_at = models.DateTimeField(_("出具时间"), default=timezone.now)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    content = models.JSONField(_("内容"))
+
+    class Meta:
+        verbose_name = _("办件文书")
+        verbose_name_plural = _("办件文书")
+        ordering = ["issued_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class IdNumberAccess(models.Model):
+    """Who revealed a case's full ID number, and when."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="id_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("身份证号查看记录")
+        verbose_name_plural = _("身份证号查看记录")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.case_id} {self.at}"
+
+
+class Sequence(models.Model):
+    """Counters behind readable numbers (cases, documents): one row per key, incremented under lock."""
+
+    key = models.CharField(max_length=80, unique=True)
+    value = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"

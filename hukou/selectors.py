@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from hukou.models import ChecklistItem, ServiceType
+from hukou import personal_data
+from hukou.models import Case, ChecklistItem, ServiceType
+from windows.access import scope_filter
 
 MAX_QUERY_LENGTH = 50
 
@@ -34,3 +37,34 @@ def service_type_get(*, code: str) -> ServiceType:
         .prefetch_related("conditions", Prefetch("items", queryset=ChecklistItem.objects.select_related("condition")))
         .get(code=code)
     )
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+def case_list(*, user) -> QuerySet[Case]:
+    """The cases the user may see (their station, or everything below their bureau), with what a
+    list row shows loaded in the same query."""
+    return Case.objects.filter(scope_filter(user, "station")).select_related(
+        "service_type", "station", "window", "officer"
+    )
+
+
+def case_get(*, user, number: str) -> Case:
+    """One case by number; ``Case.DoesNotExist`` alike for a missing case and another unit's."""
+    return case_list(user=user).get(number=number)
+
+
+def case_search(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
+    """By case number, applicant name, or a whole ID number (through its keyed hash)."""
+    query = query.strip()[:MAX_QUERY_LENGTH]
+    if not query:
+        return cases
+    condition = Q(number__icontains=query) | Q(applicant_name__icontains=query)
+    try:
+        id_number = personal_data.validate_id_number(query)
+    except ValidationError:
+        pass
+    else:
+        condition |= Q(id_number_hash=personal_data.hash_id_number(id_number.value))
+    return cases.filter(condition)

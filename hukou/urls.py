@@ -1,10 +1,10 @@
 from django.urls import path
 
-from hukou import views
+from hukou.views import guide
 
 app_name = "hukou"
 
 urlpatterns = [
-    path("guide/", views.guide_list, name="guide"),
-    path("guide/<slug:code>/", views.guide_detail, name="guide_detail"),
+    path("guide/", guide.guide_list, name="guide"),
+    path("guide/<slug:code>/", guide.guide_detail, name="guide_detail"),
 ]

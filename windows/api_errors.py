@@ -11,12 +11,15 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from windows.errors import Conflict
+
 INVALID_INPUT = "输入有误，请按提示修改。"
 
 ERROR_DESCRIPTIONS = {
     400: "输入有误：errors 按字段列出原因。",
     403: "未登录，或无权执行此操作。",
     404: "不存在，或不在本单位的范围内。",
+    409: "与记录当前的状态或版本冲突：detail 说明原因。",
     429: "请求过于频繁，请稍后再试。",
 }
 
@@ -37,6 +40,12 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: OpenApiResponse(ErrorOutput, description=ERROR_DESCRIPTIONS[code]) for code in codes}
 
 
+class ConflictError(exceptions.APIException):
+    status_code = 409
+    default_detail = "与办件当前状态冲突。"
+    default_code = "conflict"
+
+
 def _flatten(errors, prefix: str = "") -> dict[str, list[str]]:
     """Nested serializer errors as one level: ``{"provided": {"0": [...]}}`` → ``{"provided.0": [...]}``."""
     flat: dict[str, list[str]] = {}
@@ -55,6 +64,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    elif isinstance(exc, Conflict):
+        exc = ConflictError(exc.message)
     elif isinstance(exc, Http404):
         # get_object_or_404's message names the model, in English ("No Unit matches the given query.").
         exc = exceptions.NotFound()

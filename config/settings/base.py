@@ -1,6 +1,8 @@
 """Settings shared by every environment. Everything that differs between machines comes from the
 environment through the one ``env`` below; ``.env.example`` lists every variable."""
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -142,6 +144,17 @@ RATELIMIT_VIEW = "windows.views.rate_limited"
 RATELIMIT_LOGIN = env("RATELIMIT_LOGIN", default="30/m")
 # Public pages and endpoints (the service guide, the self-check, the public API), per client address.
 RATELIMIT_PUBLIC = env("RATELIMIT_PUBLIC", default="120/m")
+
+# --- citizens' personal data -------------------------------------------------------------------
+# ID numbers are stored encrypted (Fernet; the first key encrypts, all of them decrypt, so a new key
+# goes first and old ones stay until re-encrypted) with an HMAC for exact search. Outside production
+# both are derived from SECRET_KEY; production sets its own (see production.py).
+ID_NUMBER_KEYS = env.list("ID_NUMBER_KEYS", default=[])
+ID_NUMBER_HASH_KEY = env("ID_NUMBER_HASH_KEY", default="")
+if not ID_NUMBER_KEYS:
+    ID_NUMBER_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(f"id-number:{SECRET_KEY}".encode()).digest()).decode()]
+if not ID_NUMBER_HASH_KEY:
+    ID_NUMBER_HASH_KEY = f"id-number-hash:{SECRET_KEY}"
 
 # --- i18n and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

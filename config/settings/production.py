@@ -5,6 +5,9 @@ from .base import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+# Keys for citizens' ID numbers: never derived in production, and kept apart from SECRET_KEY.
+ID_NUMBER_KEYS = env.list("ID_NUMBER_KEYS")
+ID_NUMBER_HASH_KEY = env("ID_NUMBER_HASH_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
