@@ -10,6 +10,7 @@ PYTEST_ARGS ?=
 
 ## make run: the portal on http://127.0.0.1:8000 with demo data, a Celery worker and beat.
 run: venv
+	bash scripts/system-packages.sh
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_catalog
 	$(PY) manage.py seed_demo
@@ -36,9 +37,9 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-## Debian's chromium and CJK fonts for the browser tests (installed with apt-get when missing).
+## Debian's Pango and CJK fonts (PDFs) and chromium (browser tests), installed with apt-get when missing.
 system-packages:
-	bash scripts/system-packages.sh
+	bash scripts/system-packages.sh --browser
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 staticfiles

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: chromium for the browser tests, CJK fonts so Chinese renders.
+# Debian packages the portal needs: Pango (WeasyPrint's PDFs) and CJK fonts so Chinese renders in
+# pages and PDFs; with --browser also chromium for the browser tests. Installed with apt-get when missing.
 set -euo pipefail
 needed=()
-[ -x /usr/bin/chromium ] || needed+=(chromium)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || needed+=(fonts-noto-cjk)
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+have libpango-1.0-0 || needed+=(libpango-1.0-0)
+have libpangoft2-1.0-0 || needed+=(libpangoft2-1.0-0)
+have fonts-noto-cjk || needed+=(fonts-noto-cjk)
+if [ "${1:-}" = "--browser" ]; then
+  [ -x /usr/bin/chromium ] || needed+=(chromium)
+fi
 [ ${#needed[@]} -eq 0 ] && exit 0
 echo "Installing Debian packages: ${needed[*]}"
 if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else

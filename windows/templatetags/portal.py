@@ -32,3 +32,13 @@ def nav_item(context, url_name: str, label: str, missing: str = "dim"):
         ' aria-current="page"' if current else "",
         label,
     )
+
+
+@register.simple_tag
+def url_if_exists(url_name: str, *args) -> str:
+    """The URL of a page by name, or "" when this installation has no such page: a lower app's
+    template can offer a higher app's page without importing it."""
+    try:
+        return reverse(url_name, args=args)
+    except NoReverseMatch:
+        return ""
