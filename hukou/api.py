@@ -1,20 +1,25 @@
 """The public catalog API: read the service types and check a set of materials against one."""
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hukou import selectors
-from hukou.filters import ServiceTypeFilter
-from hukou.models import ChecklistItem, Condition, ServiceType
-from hukou.services import checklist_decide
+from hukou import personal_data, selectors
+from hukou.filters import CaseFilter, ServiceTypeFilter
+from hukou.models import Case, CaseDocument, CaseEvent, CaseMaterial, Channel, ChecklistItem, Condition, ServiceType
+from hukou.services import case_create, case_decision, case_record_materials, case_transition, checklist_decide
+from hukou.services import cases as case_services
+from hukou.services.cases import ACTION_LABELS, TRANSITION_ACTIONS
 from hukou.services.checklist import Decision
 from hukou.views.guide import public_limit
+from windows.access import staff_of
 from windows.api_errors import error_responses
+from windows.selectors import window_list
 
 public = method_decorator(public_limit, name="dispatch")
 
@@ -109,3 +114,188 @@ class ServiceTypeCheck(APIView):
             service_type=service_type, provided=data.validated_data["provided"], facts=data.validated_data["facts"]
         )
         return Response(CheckOutput(result).data)
+
+
+# --- cases (staff only, scoped to the user's unit) ---------------------------------------------
+
+
+class CaseServiceTypeOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceType
+        fields = ["code", "name", "version"]
+
+
+class CaseMaterialOutput(serializers.ModelSerializer):
+    name = serializers.CharField(source="item.name")
+
+    class Meta:
+        model = CaseMaterial
+        fields = ["item", "name", "received_on"]
+
+
+class CaseDocumentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CaseDocument
+        fields = ["number", "kind", "issued_at"]
+
+
+class CaseListOutput(serializers.ModelSerializer):
+    service_type = CaseServiceTypeOutput()
+    station = serializers.CharField(source="station.code")
+    window = serializers.IntegerField(source="window.number", allow_null=True, default=None)
+    officer = serializers.CharField(source="officer.username")
+    id_number = serializers.CharField(source="id_number_masked", help_text="脱敏显示，如 370802********123X")
+    phone = serializers.SerializerMethodField(help_text="脱敏显示")
+
+    class Meta:
+        model = Case
+        fields = [
+            "number", "service_type", "station", "window", "officer", "applicant_name", "id_number", "phone",
+            "channel", "priority", "status", "accepted_on", "due_on", "supplement_due_on", "completed_at",
+            "collected_at", "trips", "version", "created_at",
+        ]  # fmt: skip
+
+    def get_phone(self, case) -> str:
+        return personal_data.mask_phone(case.phone)
+
+
+class CaseDecisionOutput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    missing = ChecklistItemOutput(many=True, source="missing_items")
+    deferrable_missing = ChecklistItemOutput(many=True, source="deferrable_missing_items")
+
+
+class CaseOutput(CaseListOutput):
+    facts = serializers.DictField(child=serializers.BooleanField())
+    materials = CaseMaterialOutput(many=True)
+    documents = CaseDocumentOutput(many=True)
+    decision = serializers.SerializerMethodField()
+
+    class Meta(CaseListOutput.Meta):
+        fields = [*CaseListOutput.Meta.fields, "facts", "materials", "documents", "decision"]
+
+    @extend_schema_field(CaseDecisionOutput)
+    def get_decision(self, case):
+        return CaseDecisionOutput(case_decision(case)).data
+
+
+class CaseEventOutput(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username")
+
+    class Meta:
+        model = CaseEvent
+        fields = ["at", "actor", "action", "from_status", "to_status", "note"]
+
+
+class CaseCreateInput(serializers.Serializer):
+    service_type = serializers.CharField(help_text="业务事项编码，如 residence-permit-1y")
+    applicant_name = serializers.CharField(max_length=50)
+    id_number = serializers.CharField(max_length=30)
+    phone = serializers.CharField(max_length=20)
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.WINDOW)
+    window = serializers.IntegerField(required=False, allow_null=True, help_text="本所窗口号")
+    priority = serializers.BooleanField(default=False)
+    provided = serializers.ListField(child=serializers.IntegerField(), default=list)
+    facts = serializers.DictField(child=serializers.BooleanField(), default=dict)
+
+
+class CaseTransitionInput(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[(a, str(ACTION_LABELS[a])) for a in TRANSITION_ACTIONS])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    legal_basis = serializers.CharField(required=False, allow_blank=True, default="", help_text="不予受理时必填")
+    version = serializers.IntegerField(help_text="读取办件时的版本号；已被他人修改则返回 409")
+    supplement_due_on = serializers.DateField(required=False, allow_null=True, default=None)
+    commitment_signed = serializers.BooleanField(default=False, help_text="容缺受理时须为 true（承诺书已签署）")
+
+
+class CaseMaterialsInput(serializers.Serializer):
+    provided = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    version = serializers.IntegerField()
+
+
+class CaseScoped:
+    """Every case endpoint reads through the scoped selector: another unit's case is a 404."""
+
+    def get_queryset(self):
+        return selectors.case_list(user=self.request.user)
+
+    def get_case(self) -> Case:
+        return get_object_or_404(selectors.case_list(user=self.request.user), number=self.kwargs["number"])
+
+
+@extend_schema_view(
+    get=extend_schema(responses={200: CaseListOutput, **error_responses(400, 403)}),
+    post=extend_schema(request=CaseCreateInput, responses={201: CaseOutput, **error_responses(400, 403)}),
+)
+class CaseListCreate(CaseScoped, generics.ListAPIView):
+    """Cases of your unit (filters as on the case list); POST takes in a new case as a draft."""
+
+    serializer_class = CaseListOutput
+    filterset_class = CaseFilter
+
+    def post(self, request):
+        data = CaseCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        window_number = values.pop("window", None)
+        window = None
+        if window_number is not None:
+            staff = staff_of(request.user)
+            window = window_list(user=request.user).filter(number=window_number, station=staff and staff.unit).first()
+            if window is None:
+                raise ValidationError({"window": [case_services.WINDOW_NOT_HERE]})
+        case = case_create(actor=request.user, window=window, **values)
+        return Response(CaseOutput(_for_output(request.user, case)).data, status=201)
+
+
+def _for_output(user, case: Case) -> Case:
+    """The case again, with what CaseOutput shows loaded."""
+    return selectors.case_list(user=user).prefetch_related("materials__item", "documents").get(pk=case.pk)
+
+
+@extend_schema_view(get=extend_schema(responses={200: CaseOutput, **error_responses(403, 404)}))
+class CaseDetail(CaseScoped, generics.RetrieveAPIView):
+    serializer_class = CaseOutput
+    lookup_field = "number"
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("materials__item", "documents")
+
+
+class CaseTransition(CaseScoped, APIView):
+    """Move a case: accept, accept_deficient (容缺), notify (一次性告知), submit_review, approve, complete,
+    collect, reject (legal_basis required), withdraw, suspend (note required), resume. 403 when your role
+    may not; 409 when the case's state does not allow it or the version is stale."""
+
+    @extend_schema(request=CaseTransitionInput, responses={200: CaseOutput, **error_responses(400, 403, 404, 409)})
+    def post(self, request, number: str):
+        case = self.get_case()
+        data = CaseTransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = case_transition(case=case, actor=request.user, **data.validated_data)
+        return Response(CaseOutput(_for_output(request.user, case)).data)
+
+
+class CaseMaterials(CaseScoped, APIView):
+    """Record materials the citizen handed over (counts their visit)."""
+
+    @extend_schema(request=CaseMaterialsInput, responses={200: CaseOutput, **error_responses(400, 403, 404, 409)})
+    def post(self, request, number: str):
+        case = self.get_case()
+        data = CaseMaterialsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = case_record_materials(case=case, actor=request.user, **data.validated_data)
+        return Response(CaseOutput(_for_output(request.user, case)).data)
+
+
+@extend_schema_view(get=extend_schema(responses={200: CaseEventOutput(many=True), **error_responses(403, 404)}))
+class CaseEvents(CaseScoped, generics.ListAPIView):
+    """The case's timeline, oldest first."""
+
+    serializer_class = CaseEventOutput
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no case to look up
+            return CaseEvent.objects.none()
+        return self.get_case().events.select_related("actor")

@@ -42,7 +42,7 @@ def validate_id_number(raw: str, *, today: date | None = None) -> IdNumber:
     """Check an ID number to GB 11643-1999: 18 characters, a real birth date (not in the future), and
     the ISO 7064 MOD 11-2 check character; ``x`` is read as ``X``. An unknown region code is only a
     warning: retired codes stay valid for life."""
-    number = ric.compact(raw or "")
+    number = re.sub(r"[\s-]", "", raw or "").upper()
     if len(number) != 18:
         raise ValidationError(ID_WRONG_LENGTH, code="length")
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):

@@ -4,9 +4,11 @@
 A Django ``ValidationError`` raised by a service becomes the same 400 as a serializer's.
 """
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django_ratelimit.exceptions import Ratelimited
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -64,6 +66,11 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    elif isinstance(exc, Ratelimited):
+        exc = exceptions.Throttled(detail=_("操作过于频繁，请稍后再试。"))
+    elif isinstance(exc, DjangoPermissionDenied):
+        # DRF would answer its own generic text; the service's message says why.
+        exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Conflict):
         exc = ConflictError(exc.message)
     elif isinstance(exc, Http404):

@@ -194,6 +194,7 @@ SPECTACULAR_SETTINGS = {
     # The schema documents the API; it holds no data, so it is opened on purpose.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "hukou.models.CaseStatus"},
     # Swagger UI's files are served from our own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
