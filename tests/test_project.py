@@ -41,6 +41,8 @@ def test_production_settings_pass_the_deploy_check():
         ALLOWED_HOSTS="hukou.example.org",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/hukou",
         REDIS_URL="redis://127.0.0.1:6379/1",
+        ID_NUMBER_KEYS="Zm9yLWRlcGxveS1jaGVjay1vbmx5LTAxMjM0NTY3ODk=",
+        ID_NUMBER_HASH_KEY="a-separate-hash-key-for-the-deploy-check",
     )
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
