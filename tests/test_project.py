@@ -64,7 +64,7 @@ def _free_port() -> int:
 
 def test_quick_start_on_sqlite_migrates_serves_login_and_signs_in(tmp_path):
     env = _env(DJANGO_SETTINGS_MODULE="config.settings.local", DATABASE_URL=f"sqlite:///{tmp_path / 'quick.sqlite3'}")
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
+    for command in (["migrate", "--noinput"], ["load_catalog"], ["seed_demo"], ["seed_demo_cases"]):
         result = _manage(*command, env=env)
         assert result.returncode == 0, result.stdout + result.stderr
 
