@@ -3,6 +3,7 @@ from functools import partial
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from hukou import selectors
@@ -39,6 +40,23 @@ def _service_type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
+class LazyChoices(BaseChoiceIterator):
+    """Choices read from the database only when a form needs them: to check a value given or to
+    draw the select. A filter left empty costs no query."""
+
+    def __init__(self, load):
+        self.load = load
+        self.loaded = None
+
+    def __iter__(self):
+        if self.loaded is None:
+            self.loaded = list(self.load())
+        return iter(self.loaded)
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
+
+
 STAGES = [("open", _("在办")), ("running", _("计时中（已受理未办结）")), ("closed", _("已结束"))]
 STAGE_STATUSES = {
     "open": OPEN_STATUSES,
@@ -67,9 +85,7 @@ class CaseFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(method="search", label=_("搜索"), help_text=_("办件编号、申请人姓名或完整身份证号"))
     status = django_filters.ChoiceFilter(choices=CaseStatus.choices, label=_("状态"))
-    service_type = django_filters.ChoiceFilter(
-        field_name="service_type__code", choices=_service_type_choices, label=_("业务事项")
-    )
+    service_type = django_filters.ChoiceFilter(field_name="service_type__code", choices=(), label=_("业务事项"))
     stage = django_filters.ChoiceFilter(choices=STAGES, method="filter_stage", label=_("办理阶段"))
     accepted = django_filters.DateFromToRangeFilter(field_name="accepted_on", label=_("受理日期"))
     created = django_filters.DateFromToRangeFilter(field_name="created_at", label=_("登记日期"))
@@ -88,8 +104,9 @@ class CaseFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         user = getattr(self.request, "user", None)
         self.filters["window"].queryset = window_list(user=user).order_by("station__path", "number")
-        self.filters["officer"].extra["choices"] = partial(_officer_choices, user)  # queried only when used
-        for name in ("window", "officer"):
+        self.filters["service_type"].extra["choices"] = LazyChoices(_service_type_choices)
+        self.filters["officer"].extra["choices"] = LazyChoices(partial(_officer_choices, user))
+        for name in ("window", "officer", "service_type"):
             # A form field built earlier (e.g. by the schema generator) would keep the old choices.
             self.filters[name].__dict__.pop("_field", None)
 

@@ -61,7 +61,9 @@ class ServiceType(TimeStamped):
     legal_basis = models.TextField(_("设定依据"))
     handling_mode = models.CharField(_("办理方式"), max_length=16, choices=HandlingMode.choices)
     needs_supervisor_approval = models.BooleanField(_("受理需审批"), default=False)
-    supplement_days = models.PositiveSmallIntegerField(_("容缺材料补齐期限（工作日）"), default=10)
+    supplement_days = models.PositiveSmallIntegerField(
+        _("容缺材料补齐期限（工作日）"), default=10, validators=[MinValueValidator(1)]
+    )
     where_when = models.TextField(_("办理地点和时间"), blank=True)
     process = models.JSONField(_("办理流程"), default=list, blank=True)
     active = models.BooleanField(_("启用"), default=True)

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from hukou import personal_data
-from hukou.models import Case, ChecklistItem, ServiceType
+from hukou.models import Case, CaseDocument, ChecklistItem, ServiceType
 from windows.access import scope_filter
 
 MAX_QUERY_LENGTH = 50
@@ -68,3 +68,12 @@ def case_search(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
     else:
         condition |= Q(id_number_hash=personal_data.hash_id_number(id_number.value))
     return cases.filter(condition)
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+def document_get(*, user, number: str) -> CaseDocument:
+    """One case document by number, scoped through its case's station like ``case_get``;
+    ``CaseDocument.DoesNotExist`` alike for a missing document and another unit's."""
+    return CaseDocument.objects.filter(scope_filter(user, "case__station")).select_related("case").get(number=number)

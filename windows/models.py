@@ -52,6 +52,9 @@ class Unit(TimeStamped):
     path = models.CharField(_("路径"), max_length=400, unique=True, editable=False)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     phone = models.CharField(_("电话"), max_length=40, blank=True)
+    hours = models.CharField(
+        _("办公时间"), max_length=200, blank=True, help_text=_("例如：工作日 9:00-12:00、13:30-17:00，周六上午办理")
+    )
 
     objects = UnitQuerySet.as_manager()
 

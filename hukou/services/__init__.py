@@ -3,13 +3,17 @@ case intake all call."""
 
 from hukou.services.cases import (
     Action,
+    case_allowed_actions,
     case_create,
     case_decision,
+    case_may,
+    case_may_reveal,
     case_reassign,
     case_record_materials,
     case_record_visit,
     case_reveal_id_number,
     case_transition,
+    supplement_default,
 )
 from hukou.services.catalog import (
     CatalogError,
@@ -27,8 +31,11 @@ __all__ = [
     "Decision",
     "LoadReport",
     "Requirement",
+    "case_allowed_actions",
     "case_create",
     "case_decision",
+    "case_may",
+    "case_may_reveal",
     "case_reassign",
     "case_record_materials",
     "case_record_visit",
@@ -38,4 +45,5 @@ __all__ = [
     "checklist_decide",
     "service_type_load",
     "service_type_new_version",
+    "supplement_default",
 ]

@@ -92,8 +92,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
         Action.REJECT: S.REJECTED,
         Action.WITHDRAW: S.WITHDRAWN,
     },
+    # One notice lists everything missing, once (一次性告知): no second notice. A lost one is reprinted.
     S.AWAITING_MATERIALS: {
-        Action.NOTIFY: S.AWAITING_MATERIALS,
         Action.ACCEPT: S.ACCEPTED,
         Action.ACCEPT_DEFICIENT: S.ACCEPTED_DEFICIENT,
         Action.REJECT: S.REJECTED,
@@ -161,6 +161,7 @@ SUPPLEMENT_AFTER_DUE = "容缺材料补齐期限不能晚于承诺办结日期�
 SUPPLEMENT_IN_PAST = "容缺材料补齐期限不能早于今天。"
 LEGAL_BASIS_REQUIRED = "不予受理须写明法律依据。"
 REASON_REQUIRED = "请填写原因。"
+REFUSAL_REASON_REQUIRED = "不予受理须写明理由。"
 NEEDS_APPROVAL = "本事项受理后须经审批，请提交审批。"
 NO_APPROVAL_NEEDED = "本事项无需审批，可直接办结。"
 WINDOW_NOT_HERE = "窗口不属于本派出所。"
@@ -206,6 +207,46 @@ def _require(actor, case: Case | None, action: str, station=None) -> None:
         raise PermissionDenied(ROLE_MAY_NOT % {"role": staff.get_role_display(), "action": label})
 
 
+def case_may(actor, case: Case | None, action: str, station=None) -> bool:
+    """Would the actor be allowed ``action`` on this case (or, with ``station``, at that station)?
+    Role, unit, 执法资格 and the supervisor-only moves; not the state or the materials."""
+    try:
+        _require(actor, case, action, station=station)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def case_allowed_actions(actor, case: Case) -> list[str]:
+    """The moves this actor may try on this case in its present state, in the table's order (the
+    materials may still stand in the way of accepting or notifying)."""
+    needs_approval = case.service_type.needs_supervisor_approval
+    return [
+        action
+        for action in TRANSITIONS[case.status]
+        if case_may(actor, case, action)
+        and not (action == Action.COMPLETE and needs_approval)
+        and not (action == Action.SUBMIT_REVIEW and not needs_approval)
+    ]
+
+
+def case_may_reveal(actor, case: Case) -> bool:
+    """The receiving officer, or a supervisor over the station, may see the full ID number."""
+    staff = staff_of(actor)
+    if staff is None or not can_act_on_unit(actor, case.station):
+        return False
+    return case.officer_id == actor.pk or staff.is_supervisor
+
+
+def supplement_default(service_type: ServiceType, today: date) -> date:
+    """The 容缺 deadline offered: the service's days to supply, in working days, never after the
+    committed due date (for a same-day service the case waits for the supplements)."""
+    default = add_working_days(today, max(service_type.supplement_days, 1))
+    if service_type.time_limit_days:
+        default = min(default, add_working_days(today, service_type.time_limit_days))
+    return default
+
+
 def _lock(case: Case, version: int | None) -> Case:
     locked = Case.objects.select_for_update().select_related("service_type", "station").get(pk=case.pk)
     if version is not None and version != locked.version:
@@ -239,9 +280,13 @@ def _touch(case: Case, actor, fields: Iterable[str]) -> None:
     case.save(update_fields=[*fields, "version", "updated_by", "updated_at"])
 
 
-def _count_visit(case: Case, today: date) -> bool:
-    """The citizen came to the window today: one trip per day at most (跑动次数)."""
+def _count_visit(case: Case, today: date, actor=None) -> bool:
+    """The citizen came to the window today: one trip per day at most (跑动次数). What a bureau
+    supervisor does from their office is no visit."""
     if case.channel not in IN_PERSON_CHANNELS or case.last_visit_on == today:
+        return False
+    staff = staff_of(actor) if actor is not None else None
+    if staff is not None and staff.role == Role.BUREAU_SUPERVISOR:
         return False
     case.trips += 1
     case.last_visit_on = today
@@ -352,7 +397,7 @@ def case_create(
         status=CaseStatus.DRAFT,
         updated_by=actor,
     )
-    _count_visit(case, today)
+    _count_visit(case, today, actor)
     case.full_clean(exclude=["service_type", "station", "window", "officer", "updated_by"])
     case.save()
     received = _receive(case, actor, provided, today)
@@ -373,7 +418,7 @@ def case_record_materials(
     if not case.is_open:
         raise Conflict(STATE_MAY_NOT % {"status": case.get_status_display(), "action": ACTION_LABELS[Action.MATERIALS]})
     received = _receive(case, actor, provided, today)
-    visited = _count_visit(case, today)
+    visited = _count_visit(case, today, actor)
     _touch(case, actor, ["materials_received_on", "trips", "last_visit_on"])
     if received:
         _event(case, actor, Action.MATERIALS, note="、".join(received))
@@ -388,7 +433,7 @@ def case_record_visit(*, case: Case, actor, version: int | None = None, today: d
     today = _today(today)
     _require(actor, case, Action.VISIT)
     case = _lock(case, version)
-    if _count_visit(case, today):
+    if _count_visit(case, today, actor):
         _touch(case, actor, ["trips", "last_visit_on"])
         _event(case, actor, Action.VISIT)
     return case
@@ -469,8 +514,11 @@ def case_transition(
         counts_visit = True
     elif action == Action.REJECT:
         legal_basis = (legal_basis or "").strip()
-        if not legal_basis:
-            raise ValidationError({"legal_basis": [LEGAL_BASIS_REQUIRED]})
+        missing = {"legal_basis": [LEGAL_BASIS_REQUIRED]} if not legal_basis else {}
+        if not note:
+            missing["note"] = [REFUSAL_REASON_REQUIRED]
+        if missing:
+            raise ValidationError(missing)
         _issue_refusal_notice(case, actor, legal_basis, note, today)
         counts_visit = from_status in (S.DRAFT, S.AWAITING_MATERIALS)
     elif action == Action.SUSPEND:
@@ -486,7 +534,7 @@ def case_transition(
         fields |= {"due_on", "supplement_due_on", "status_before_suspension", "suspended_on"}
 
     case.status = target
-    if counts_visit and _count_visit(case, today):
+    if counts_visit and _count_visit(case, today, actor):
         fields |= {"trips", "last_visit_on"}
     _touch(case, actor, fields)
     detail = note if action != Action.REJECT else f"{legal_basis}{'；' + note if note else ''}"
@@ -500,11 +548,11 @@ def _accept(case: Case, action: str, decision: ChecklistDecision, supplement_due
     case.due_on = add_working_days(today, service.time_limit_days) if service.time_limit_days else today
     if action != Action.ACCEPT_DEFICIENT:
         return
-    default = add_working_days(today, service.supplement_days)
+    default = supplement_default(service, today)
     if not service.time_limit_days:
         # A same-day service accepted with materials to follow finishes when they arrive.
         case.due_on = max(default, supplement_due_on or default)
-    supplement_due_on = supplement_due_on or min(default, case.due_on)
+    supplement_due_on = supplement_due_on or default
     if supplement_due_on < today:
         raise ValidationError({"supplement_due_on": [SUPPLEMENT_IN_PAST]})
     if supplement_due_on > case.due_on:
@@ -541,13 +589,14 @@ def _document(case: Case, actor, kind: str, content: dict, today: date) -> CaseD
         "service_name": case.service_type.name,
         "service_code": case.service_type.code,
         "service_version": case.service_type.version,
-        "received_on": (case.materials_received_on or today).isoformat(),
+        "received_on": case.materials_received_on.isoformat() if case.materials_received_on else None,
         "issued_on": today.isoformat(),
         "officer_name": staff.display_name if staff else actor.get_username(),
         "officer_police_number": staff.police_number if staff else "",
         "station_name": station.name,
         "station_address": station.address,
         "station_phone": station.phone,
+        "station_hours": station.hours,
         "where_when": case.service_type.where_when,
     }
     return CaseDocument.objects.create(
@@ -616,11 +665,8 @@ def _issue_commitment(case: Case, actor, decision: ChecklistDecision, today: dat
 @transaction.atomic
 def case_reveal_id_number(*, case: Case, actor) -> str:
     """The full ID number, for the receiving officer or a supervisor; every reveal is logged."""
-    staff = staff_of(actor)
-    if staff is None or not can_act_on_unit(actor, case.station):
-        raise PermissionDenied(NOT_YOURS)
-    if case.officer_id != actor.pk and not staff.is_supervisor:
-        raise PermissionDenied(REVEAL_NOT_ALLOWED)
+    if not case_may_reveal(actor, case):
+        raise PermissionDenied(REVEAL_NOT_ALLOWED if can_act_on_unit(actor, case.station) else NOT_YOURS)
     IdNumberAccess.objects.create(case=case, user=actor)
     return personal_data.decrypt_id_number(case.id_number_encrypted)
 

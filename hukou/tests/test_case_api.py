@@ -129,7 +129,7 @@ def test_a_stale_version_is_a_409(api, staff, permit):
 def test_a_missing_legal_basis_is_a_400(api, staff, permit):
     case = make_case(actor=staff["officer"], service_type=permit)
     response = api(staff["officer"], "post", f"/api/cases/{case.number}/transitions/",
-                   {"action": "reject", "version": case.version})  # fmt: skip
+                   {"action": "reject", "note": "不符合迁入条件", "version": case.version})  # fmt: skip
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["legal_basis"]
 

@@ -91,8 +91,8 @@ OK, CONFLICT, INVALID = "ok", "conflict", "invalid"
 EXPECTED = {
     S.DRAFT: {Action.ACCEPT: OK, Action.ACCEPT_DEFICIENT: INVALID, Action.NOTIFY: INVALID, Action.REJECT: OK,
               Action.WITHDRAW: OK},
-    S.AWAITING_MATERIALS: {Action.ACCEPT: OK, Action.ACCEPT_DEFICIENT: INVALID, Action.NOTIFY: INVALID,
-                           Action.REJECT: OK, Action.WITHDRAW: OK},
+    S.AWAITING_MATERIALS: {Action.ACCEPT: OK, Action.ACCEPT_DEFICIENT: INVALID, Action.REJECT: OK,
+                           Action.WITHDRAW: OK},  # no second notice: everything was told at once
     S.ACCEPTED_DEFICIENT: {Action.ACCEPT: OK, Action.REJECT: OK, Action.WITHDRAW: OK, Action.SUSPEND: OK},
     S.ACCEPTED: {Action.COMPLETE: OK, Action.SUBMIT_REVIEW: INVALID, Action.REJECT: OK, Action.WITHDRAW: OK,
                  Action.SUSPEND: OK},
@@ -267,8 +267,11 @@ def test_suspending_needs_a_reason(staff, mixed):
 def test_refusal_needs_a_legal_basis_and_issues_the_refusal_notice(staff, mixed):
     case = make_case(actor=staff["officer"], service_type=mixed)
     with pytest.raises(ValidationError) as error:
-        move(case, staff["officer"], Action.REJECT, legal_basis="")
-    assert error.value.message_dict == {"legal_basis": [case_services.LEGAL_BASIS_REQUIRED]}
+        move(case, staff["officer"], Action.REJECT, legal_basis="", note="")
+    assert error.value.message_dict == {
+        "legal_basis": [case_services.LEGAL_BASIS_REQUIRED],
+        "note": [case_services.REFUSAL_REASON_REQUIRED],
+    }
     basis = "《中华人民共和国户口登记条例》第十三条"
     case = move(case, staff["officer"], Action.REJECT, legal_basis=basis, note="不符合条件")
     refusal = case.documents.get(kind=DocumentKind.REFUSAL_NOTICE)

@@ -87,4 +87,3 @@ class Command(BaseCommand):
                 groups.add(item.group)
             chosen.append(item.pk)
         return chosen
-

@@ -21,6 +21,7 @@ WINDOWS = [
     (2, "身份证业务窗口", WindowKind.GENERAL),
     (3, "老弱病残孕优先窗口", WindowKind.PRIORITY),
 ]
+STATION_HOURS = "工作日 9:00-12:00、13:30-17:00；周六上午 9:00-12:00（法定节假日除外）"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN_NAMES = [
     "建国",
@@ -73,10 +74,18 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<16} {DEMO_PASSWORD}  {role} · {unit}")
 
     def unit(self, code: str, name: str, kind: UnitKind, parent: Unit | None) -> Unit:
+        details = {}
+        if kind == UnitKind.STATION:
+            details = {
+                "address": f"示范市{parent.name[:2]}区{name[:2]}大街{int(code[-3:]) * 18}号",
+                "phone": f"0531-8600{code[-4:]}",
+                "hours": STATION_HOURS,
+            }
         existing = Unit.objects.filter(code=code).first()
-        if existing:
-            return existing
-        return services.unit_create(code=code, name=name, kind=kind, parent=parent)
+        if existing is None:
+            return services.unit_create(code=code, name=name, kind=kind, parent=parent, **details)
+        changed = {field: value for field, value in details.items() if getattr(existing, field) != value}
+        return services.unit_update(unit=existing, **changed) if changed else existing
 
     def person(self, username: str, unit: Unit, role: Role) -> None:
         self._badge += 1

@@ -1,0 +1,132 @@
+"""Case documents as the citizen holds them: the 补正材料通知书 (一次性告知), the 不予受理告知书 and the
+容缺受理承诺书, as a printable page and as a PDF made by WeasyPrint from the same HTML.
+
+Everything is rendered from ``CaseDocument.content``, the snapshot taken when the document was
+issued, never from the live case or catalog: a reprint says exactly what the first print said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from hukou.models import CaseDocument, DocumentKind
+
+TEMPLATES = {
+    DocumentKind.ONE_TIME_NOTICE: "hukou/documents/one_time_notice.html",
+    DocumentKind.REFUSAL_NOTICE: "hukou/documents/refusal_notice.html",
+    DocumentKind.COMMITMENT: "hukou/documents/commitment.html",
+}
+# The word of the 文号: （东关派出所）补正字〔2026〕第00001号.
+REFERENCE_WORDS = {
+    DocumentKind.ONE_TIME_NOTICE: _("补正字"),
+    DocumentKind.REFUSAL_NOTICE: _("不予受理字"),
+    DocumentKind.COMMITMENT: _("容缺承字"),
+}
+REFERENCE = _("（%(station)s）%(word)s〔%(year)s〕第%(sequence)s号")
+ONE_OF_SUFFIX = _("（任选其一）")
+SEQUENCE_DIGITS = 5  # hukou.services.cases._document numbers documents <prefix><station code><year><sequence:05d>
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One numbered line of a notice: a single material, or a one-of group of which any one will do."""
+
+    label: str
+    items: tuple[dict, ...]
+
+    @property
+    def one_of(self) -> bool:
+        return bool(self.items[0].get("group"))
+
+    @property
+    def heading(self) -> str:
+        """The label without a trailing （任选其一）: the notice says 以下任选其一 itself."""
+        return self.label.removesuffix(str(ONE_OF_SUFFIX)).removesuffix("(任选其一)").strip() or self.label
+
+
+def requirements_from_entries(entries: list[dict]) -> list[Requirement]:
+    """The snapshot's item entries as requirements, in order: entries sharing a group form one."""
+    groups: dict[str, list[dict]] = {}
+    order: list[str | dict] = []
+    for entry in entries:
+        group = entry.get("group")
+        if group:
+            if group not in groups:
+                groups[group] = []
+                order.append(group)
+            groups[group].append(entry)
+        else:
+            order.append(entry)
+    return [
+        Requirement(label=entry, items=tuple(groups[entry]))
+        if isinstance(entry, str)
+        else Requirement(label=entry["name"], items=(entry,))
+        for entry in order
+    ]
+
+
+def document_reference(document: CaseDocument) -> str:
+    """The 文号 derived from the stored number and the station's name, e.g.
+    ``（东关派出所）补正字〔2026〕第00001号``; the stored number itself when it does not have that shape."""
+    number = document.number
+    issued_on = str(document.content.get("issued_on", ""))
+    year, sequence = number[-SEQUENCE_DIGITS - 4 : -SEQUENCE_DIGITS], number[-SEQUENCE_DIGITS:]
+    if not (year.isdigit() and sequence.isdigit() and issued_on.startswith(year)):
+        return number
+    return str(REFERENCE) % {
+        "station": document.content.get("station_name", ""),
+        "word": REFERENCE_WORDS[document.kind],
+        "year": year,
+        "sequence": sequence,
+    }
+
+
+def _date(value) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _datetime(value) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def document_context(document: CaseDocument, *, pdf: bool = False) -> dict:
+    content = document.content
+    return {
+        "document": document,
+        "c": content,
+        "reference": document_reference(document),
+        "received_on": _date(content.get("received_on")),
+        "issued_on": _date(content.get("issued_on")),
+        # The day of the application: when materials first arrived, else the day of the document.
+        "applied_on": _date(content.get("received_on") or content.get("issued_on")),
+        "requirements": requirements_from_entries(content.get("missing", [])),
+        "any_deferrable": any(entry.get("deferrable") for entry in content.get("missing", [])),
+        # The 说明 column only when some line has something to say in it.
+        "missing_remarks": any(e.get("condition") or e.get("deferrable") for e in content.get("missing", [])),
+        "deferred_remarks": any(entry.get("condition") for entry in content.get("deferred", [])),
+        "deferred": requirements_from_entries(content.get("deferred", [])),
+        "supplement_due_on": _date(content.get("supplement_due_on")),
+        "due_on": _date(content.get("due_on")),
+        "signed_at": _datetime(content.get("signed_at")),
+        "pdf": pdf,
+    }
+
+
+def document_template(document: CaseDocument) -> str:
+    return TEMPLATES[document.kind]
+
+
+def document_html(document: CaseDocument, *, request=None, pdf: bool = False) -> str:
+    """The document as a standalone A4 page. ``pdf`` leaves out the on-screen toolbar."""
+    return render_to_string(document_template(document), document_context(document, pdf=pdf), request=request)
+
+
+def document_pdf(document: CaseDocument) -> bytes:
+    """The same page as a PDF, its Chinese text embedded (Noto CJK from Debian's fonts-noto-cjk)."""
+    from weasyprint import HTML  # imported here: loading Pango costs time that other pages need not pay
+
+    return HTML(string=document_html(document, pdf=True)).write_pdf()
