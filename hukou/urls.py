@@ -9,6 +9,7 @@ urlpatterns = [
     path("guide/<slug:code>/", guide.guide_detail, name="guide_detail"),
     # the officers' case pages
     path("cases/", cases.case_list, name="case_list"),
+    path("cases/export.csv", cases.case_export, name="case_export"),
     path("cases/panel/", cases.workbench_cases, name="workbench_cases"),
     path("cases/new/", cases.case_intake, name="case_intake"),
     path("cases/new/services/", cases.intake_services, name="case_intake_services"),

@@ -559,3 +559,25 @@ def test_dates_show_in_the_header(client, staff, permit):
     case = case_transition(case=case, actor=staff["officer"], action=Action.ACCEPT, today=date(2026, 3, 2))
     page = page_of(signed_in(client, staff["officer"]).get(case_url(case)))
     assert "2026-03-02" in page and case.due_on.isoformat() in page and "已逾期" in page
+
+
+def test_the_export_is_the_filtered_list_with_personal_data_masked(client, staff, permit, mixed):
+    from hukou.tests.factories import ID_NUMBERS, make_case
+
+    make_case(actor=staff["officer"], service_type=permit, id_number=ID_NUMBERS[0], applicant_name="王五")
+    make_case(actor=staff["officer"], service_type=mixed, id_number=ID_NUMBERS[2], applicant_name="赵六")
+    make_case(actor=staff["other_officer"], service_type=mixed, id_number=ID_NUMBERS[3], applicant_name="孙七")
+    client.force_login(staff["officer"])
+
+    response = client.get("/cases/export.csv", {"service_type": permit.code})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("办件编号,业务事项,申请人,身份证号,手机号码")
+    assert len(lines) == 2 and "王五" in lines[1]
+    assert "110105********002X" in lines[1] and "138****8000" in lines[1]
+    assert ID_NUMBERS[0] not in text and "13800138000" not in text
+
+    everything = b"".join(client.get("/cases/export.csv").streaming_content).decode("utf-8-sig")
+    assert "赵六" in everything and "孙七" not in everything  # another station's case is not exported
