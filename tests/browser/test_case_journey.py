@@ -68,6 +68,7 @@ def test_materials_missing_notice_return_accept_complete_collect(page, org, sign
 
         # Issue the one-time notice with its access key.
         page.get_by_label("告知备注").fill("租赁合同请带原件")
+        page.wait_for_load_state("load")
         page.keyboard.press("Alt+n")
         expect(page).to_have_url(re.compile(r"/cases/S1-20261117-\d{4}/$"))
         expect(page.get_by_test_id("case-status")).to_have_text("待补正材料")
@@ -104,6 +105,7 @@ def test_materials_missing_notice_return_accept_complete_collect(page, org, sign
         expect(page.get_by_test_id("trips")).to_contain_text("2 次")
         expect(page.get_by_test_id("material-received")).to_have_count(2)
 
+        page.wait_for_load_state("load")  # the access keys are the page script's: let it run first
         page.keyboard.press("Alt+a")  # 受理
         expect(page.get_by_test_id("case-status")).to_have_text("已受理")
         expect(page.get_by_test_id("due-on")).to_contain_text("2026-12-02")  # 10 working days on
