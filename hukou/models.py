@@ -255,6 +255,16 @@ class Case(TimeStamped):
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     collected_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
     trips = models.PositiveSmallIntegerField(_("跑动次数"), default=0)
+    # Set once by the deadline job (hukou.services.deadlines), each the first time it applied.
+    warned_at = models.DateTimeField(_("临期预警时间"), null=True, blank=True)
+    overdue_on = models.DateField(_("超期起始日"), null=True, blank=True)
+    supplement_overdue_on = models.DateField(_("容缺材料逾期起始日"), null=True, blank=True)
+    deemed_accepted_on = models.DateField(
+        _("视为受理日期"),
+        null=True,
+        blank=True,
+        help_text=_("收到材料后5个工作日内未作决定的，自收到材料之日起即为受理（行政许可法第三十二条）。"),
+    )
     last_visit_on = models.DateField(_("最近到窗口日期"), null=True, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
     updated_by = models.ForeignKey(
@@ -289,6 +299,18 @@ class Case(TimeStamped):
             models.Index(fields=["due_on"], condition=Q(status__in=RUNNING_STATUSES), name="case_running_due_idx"),
             # search by ID number (exact, through its keyed hash)
             models.Index(fields=["id_number_hash"], name="case_id_hash_idx"),
+            # deadline job: 容缺 supplements past their deadline, not flagged yet
+            models.Index(
+                fields=["supplement_due_on"],
+                condition=Q(status=CaseStatus.ACCEPTED_DEFICIENT, supplement_overdue_on__isnull=True),
+                name="case_supplement_due_idx",
+            ),
+            # deadline job: drafts holding materials with no decision (行政许可法 第三十二条)
+            models.Index(
+                fields=["materials_received_on"],
+                condition=Q(status=CaseStatus.DRAFT, deemed_accepted_on__isnull=True),
+                name="case_undecided_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -352,6 +374,7 @@ class DocumentKind(models.TextChoices):
     ONE_TIME_NOTICE = "one_time_notice", _("补正材料通知书（一次性告知）")
     REFUSAL_NOTICE = "refusal_notice", _("不予受理告知书")
     COMMITMENT = "commitment", _("容缺受理承诺书")
+    RECEIPT = "receipt", _("受理回执")
 
 
 class CaseDocument(models.Model):

@@ -113,6 +113,15 @@ def notification_send(*, recipient, text: str, link: str = "") -> Notification:
     return notification
 
 
+def notifications_send(*, messages) -> list[Notification]:
+    """Many inbox messages at once: ``messages`` is (recipient, text, link) triples. Call it inside
+    the transaction of their cause."""
+    notifications = [Notification(recipient=user, text=text, link=link) for user, text, link in messages]
+    for notification in notifications:
+        notification.full_clean(exclude=["recipient"])
+    return Notification.objects.bulk_create(notifications)
+
+
 def notification_mark_read(*, user, notification_id: int) -> int:
     """Mark one of the user's own notifications read. Returns how many rows changed (0 or 1)."""
     return Notification.objects.unread().filter(recipient=user, pk=notification_id).update(read_at=timezone.now())

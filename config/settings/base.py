@@ -223,6 +223,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "check-deadlines": {
+        "task": "hukou.tasks.check_deadlines",
+        "schedule": crontab(minute="*/15"),
+    },
     "clear-expired-sessions": {
         "task": "windows.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
@@ -242,3 +246,9 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- citizens' documents --------------------------------------------------------------------
+# The address citizens reach the portal at, e.g. https://hukou.example.gov.cn: the QR code on a receipt
+# or notice opens its status lookup there. Empty: the host of the request that prints the document,
+# which is right only when officers and citizens use the same address.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")

@@ -492,6 +492,7 @@ def case_transition(
         if action == Action.ACCEPT_DEFICIENT:
             case.commitment_signed_at = timezone.now()
             _issue_commitment(case, actor, decision, today)
+        _issue_receipt(case, actor, decision, today)
         fields |= {"accepted_on", "due_on", "supplement_due_on", "commitment_signed_at"}
         counts_visit = True
     elif action == Action.ACCEPT:  # 容缺 supplements in: the case runs on as accepted
@@ -573,7 +574,12 @@ def _extend_for_suspension(case: Case, today: date) -> None:
 
 # --- documents --------------------------------------------------------------------------------
 
-DOCUMENT_PREFIX = {DocumentKind.ONE_TIME_NOTICE: "BZ", DocumentKind.REFUSAL_NOTICE: "BY", DocumentKind.COMMITMENT: "CN"}
+DOCUMENT_PREFIX = {
+    DocumentKind.ONE_TIME_NOTICE: "BZ",
+    DocumentKind.REFUSAL_NOTICE: "BY",
+    DocumentKind.COMMITMENT: "CN",
+    DocumentKind.RECEIPT: "SL",
+}
 
 
 def _document(case: Case, actor, kind: str, content: dict, today: date) -> CaseDocument:
@@ -654,6 +660,30 @@ def _issue_commitment(case: Case, actor, decision: ChecklistDecision, today: dat
             "supplement_due_on": case.supplement_due_on.isoformat(),
             "due_on": case.due_on.isoformat(),
             "signed_at": timezone.localtime(case.commitment_signed_at).isoformat(),
+        },
+        today,
+    )
+
+
+def _issue_receipt(case: Case, actor, decision: ChecklistDecision, today: date) -> CaseDocument:
+    """The 受理回执: what was accepted, by when it will be done, what happens next, how to look it up."""
+    service = case.service_type
+    return _document(
+        case,
+        actor,
+        DocumentKind.RECEIPT,
+        {
+            "accepted_on": case.accepted_on.isoformat(),
+            "due_on": case.due_on.isoformat(),
+            "time_limit_days": service.time_limit_days,
+            "needs_approval": service.needs_supervisor_approval,
+            "process": list(service.process),
+            "received": [
+                {"name": m.item.name, "received_on": m.received_on.isoformat()}
+                for m in case.materials.select_related("item").order_by("item__order")
+            ],
+            "deferred": _item_entries(decision.deferrable_missing),
+            "supplement_due_on": case.supplement_due_on.isoformat() if case.supplement_due_on else None,
         },
         today,
     )

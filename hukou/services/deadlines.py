@@ -1,0 +1,117 @@
+"""The deadline job: early warnings, overdue cases, overdue 容缺 supplements, and applications that
+count as accepted because nobody decided on them within 5 working days (行政许可法 第三十二条).
+
+Each kind is one indexed query for the cases not flagged yet; flagging sets a date on the case and
+notifies the receiving officer and the station's supervisors in the same transaction, so running the
+job twice notifies once, and two workers never flag the same case (rows are claimed with SKIP LOCKED).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from hukou.models import RUNNING_STATUSES, Case, CaseStatus
+from windows.models import Role, Staff
+from windows.services import notifications_send
+from windows.workdays import add_working_days
+
+DECISION_WORKING_DAYS = 5  # 行政许可法 第三十二条: decide on an application within 5 (working) days
+
+WARN_TEXT = "临期预警：办件 {number}（{service}）将于 {due} 到期，请抓紧办理。"
+OVERDUE_TEXT = "超期：办件 {number}（{service}）已超过承诺办结日期 {due}。"
+SUPPLEMENT_TEXT = "容缺材料逾期：办件 {number}（{service}）的补齐期限 {due} 已过，请督促申请人补齐。"
+DEEMED_TEXT = "视为受理：办件 {number}（{service}）收到材料已超过5个工作日未作决定，依法自 {due} 起视为受理。"
+
+
+@dataclass
+class DeadlineReport:
+    warned: list[str] = field(default_factory=list)
+    overdue: list[str] = field(default_factory=list)
+    supplements_overdue: list[str] = field(default_factory=list)
+    deemed_accepted: list[str] = field(default_factory=list)
+
+
+def due_soon(today: date) -> Q:
+    """Running cases due by the next working day, not overdue yet."""
+    return Q(status__in=RUNNING_STATUSES, due_on__gte=today, due_on__lte=add_working_days(today, 1))
+
+
+def overdue(today: date) -> Q:
+    return Q(status__in=RUNNING_STATUSES, due_on__lt=today)
+
+
+def supplements_overdue(today: date) -> Q:
+    return Q(status=CaseStatus.ACCEPTED_DEFICIENT, supplement_due_on__lt=today)
+
+
+def undecided_cutoff(today: date) -> date:
+    """The last day on which materials may have arrived for the 5 working days to decide to have
+    run out before ``today``: materials received on or before it and still undecided count as accepted."""
+    cutoff = today - timedelta(days=1)
+    while add_working_days(cutoff, DECISION_WORKING_DAYS) >= today:
+        cutoff -= timedelta(days=1)
+    return cutoff
+
+
+def undecided(today: date) -> Q:
+    return Q(status=CaseStatus.DRAFT, materials_received_on__lte=undecided_cutoff(today))
+
+
+def deadlines_scan(*, today: date | None = None) -> DeadlineReport:
+    """Flag and notify, each kind once per case. Safe to run as often as you like."""
+    today = today or timezone.localdate()
+    report = DeadlineReport()
+    report.warned = _flag(
+        Case.objects.filter(due_soon(today), warned_at__isnull=True), "warned_at", lambda c: timezone.now(),
+        WARN_TEXT, lambda c: c.due_on,
+    )  # fmt: skip
+    report.overdue = _flag(
+        Case.objects.filter(overdue(today), overdue_on__isnull=True), "overdue_on",
+        lambda c: c.due_on + timedelta(days=1), OVERDUE_TEXT, lambda c: c.due_on,
+    )  # fmt: skip
+    report.supplements_overdue = _flag(
+        Case.objects.filter(supplements_overdue(today), supplement_overdue_on__isnull=True), "supplement_overdue_on",
+        lambda c: c.supplement_due_on + timedelta(days=1), SUPPLEMENT_TEXT, lambda c: c.supplement_due_on,
+    )  # fmt: skip
+    report.deemed_accepted = _flag(
+        Case.objects.filter(undecided(today), deemed_accepted_on__isnull=True), "deemed_accepted_on",
+        lambda c: c.materials_received_on, DEEMED_TEXT, lambda c: c.materials_received_on,
+    )  # fmt: skip
+    return report
+
+
+def _flag(cases: QuerySet[Case], field_name: str, value, text: str, shown_date) -> list[str]:
+    """Claim the matching cases (one query, SKIP LOCKED), set ``field_name`` on each, and notify."""
+    with transaction.atomic():
+        claimed = list(
+            cases.select_for_update(skip_locked=True, of=("self",)).select_related("service_type", "officer")
+        )
+        if not claimed:
+            return []
+        for case in claimed:
+            setattr(case, field_name, value(case))
+        Case.objects.bulk_update(claimed, [field_name])
+        supervisors = _station_supervisors({case.station_id for case in claimed})
+        messages = []
+        for case in claimed:
+            words = text.format(number=case.number, service=case.service_type.name, due=shown_date(case).isoformat())
+            link = reverse("hukou:case_detail", args=[case.number])
+            for user in {case.officer, *supervisors.get(case.station_id, [])}:
+                messages.append((user, words, link))
+        notifications_send(messages=messages)
+    return [case.number for case in claimed]
+
+
+def _station_supervisors(station_ids: set[int]) -> dict[int, list]:
+    supervisors: dict[int, list] = {}
+    for staff in Staff.objects.filter(
+        unit_id__in=station_ids, role=Role.STATION_SUPERVISOR, user__is_active=True
+    ).select_related("user"):
+        supervisors.setdefault(staff.unit_id, []).append(staff.user)
+    return supervisors
