@@ -1,22 +1,38 @@
 """The public catalog API: read the service types and check a set of materials against one."""
 
+import dataclasses
+
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import generics, serializers
+from rest_framework import exceptions, generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hukou import personal_data, selectors
 from hukou.filters import CaseFilter, ServiceTypeFilter
-from hukou.models import Case, CaseDocument, CaseEvent, CaseMaterial, Channel, ChecklistItem, Condition, ServiceType
+from hukou.models import (
+    Case,
+    CaseDocument,
+    CaseEvent,
+    CaseMaterial,
+    CaseStatus,
+    Channel,
+    ChecklistItem,
+    Condition,
+    ServiceType,
+)
 from hukou.services import case_create, case_decision, case_record_materials, case_transition, checklist_decide
 from hukou.services import cases as case_services
+from hukou.services import status as status_lookup
 from hukou.services.cases import ACTION_LABELS, TRANSITION_ACTIONS
 from hukou.services.checklist import Decision
 from hukou.views.guide import public_limit
+from hukou.views.status import lookup_limit, over_lookup_limit
 from windows.access import staff_of
 from windows.api_errors import error_responses
 from windows.selectors import window_list
@@ -299,3 +315,125 @@ class CaseEvents(CaseScoped, generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no case to look up
             return CaseEvent.objects.none()
         return self.get_case().events.select_related("actor")
+
+
+# --- the citizens' status lookup (public) -------------------------------------------------------
+
+
+class CaseStatusInput(serializers.Serializer):
+    number = serializers.CharField(max_length=60, help_text="办件编号，见受理回执或补正材料通知书")
+    id_suffix = serializers.CharField(
+        required=False, max_length=20, help_text="申请人身份证号后6位（末位 x 按 X 处理）；与 phone_suffix 二选一"
+    )
+    phone_suffix = serializers.CharField(
+        required=False, max_length=20, help_text="办理时登记的手机号后4位；与 id_suffix 二选一"
+    )
+
+    def validate_number(self, value: str) -> str:
+        return status_lookup.normalise_number(value)
+
+    def validate_id_suffix(self, value: str) -> str:
+        return status_lookup.normalise_id_suffix(value)
+
+    def validate_phone_suffix(self, value: str) -> str:
+        return status_lookup.normalise_phone_suffix(value)
+
+    def validate(self, attrs: dict) -> dict:
+        if ("id_suffix" in attrs) == ("phone_suffix" in attrs):
+            raise serializers.ValidationError({"non_field_errors": [status_lookup.ONE_FACTOR]})
+        return attrs
+
+
+class MissingItemOutput(serializers.Serializer):
+    name = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+    deferrable = serializers.BooleanField(help_text="可容缺：其他材料齐全时可先受理，限期补交")
+
+
+class MissingRequirementOutput(serializers.Serializer):
+    label = serializers.CharField()
+    one_of = serializers.BooleanField(help_text="为 true 时 items 任选其一")
+    items = MissingItemOutput(many=True)
+
+
+class PickupOutput(serializers.Serializer):
+    station = serializers.CharField()
+    address = serializers.CharField(allow_blank=True)
+    hours = serializers.CharField(allow_blank=True, help_text="办公时间")
+    window = serializers.IntegerField(allow_null=True, help_text="窗口号")
+    bring = serializers.ListField(child=serializers.CharField(), help_text="领取时请携带")
+
+
+class TimelineEntryOutput(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=status_lookup.Stage.choices)
+    title = serializers.CharField()
+    on = serializers.DateField()
+    due_on = serializers.DateField(allow_null=True, help_text="受理时：承诺办结日期")
+    supplement_due_on = serializers.DateField(allow_null=True, help_text="容缺受理时：材料补齐期限")
+    missing = MissingRequirementOutput(many=True, help_text="一次性告知的全部补正材料；容缺受理时为待补材料")
+    pickup = PickupOutput(required=False, help_text="仅在已办结待领取时出现：领取地点、时间和须携带的证件")
+
+    def to_representation(self, entry):
+        data = super().to_representation(entry)
+        if data.get("pickup") is None:
+            data.pop("pickup", None)
+        return data
+
+
+class CaseStatusOutput(serializers.Serializer):
+    number = serializers.CharField()
+    service = serializers.CharField(source="service_name")
+    station = serializers.CharField(source="station_name")
+    station_phone = serializers.CharField(allow_blank=True, help_text="派出所咨询电话")
+    station_address = serializers.CharField(allow_blank=True)
+    station_hours = serializers.CharField(allow_blank=True, help_text="办公时间")
+    applicant = serializers.CharField(source="applicant_name", help_text="脱敏姓名，如 张*、欧阳**")
+    status = serializers.ChoiceField(choices=CaseStatus.choices)
+    status_label = serializers.CharField()
+    status_hint = serializers.CharField()
+    due_on = serializers.DateField(allow_null=True)
+    supplement_due_on = serializers.DateField(allow_null=True)
+    timeline = TimelineEntryOutput(many=True)
+
+
+@public
+@method_decorator(lookup_limit, name="dispatch")
+@method_decorator(never_cache, name="dispatch")
+class CaseStatusLookup(APIView):
+    """The citizens' status lookup: the case number and one second factor (the last 6 characters of the
+    applicant's ID number, or the last 4 digits of the phone). A wrong number and a wrong factor get the
+    same 404. Limits: per client address (shared with the /status/ page) and per case number (after too
+    many failures the number is locked for an hour: 429 without checking)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=CaseStatusInput, responses={200: CaseStatusOutput, **error_responses(400, 404, 429)})
+    def post(self, request):
+        if over_lookup_limit(request):
+            raise exceptions.Throttled(detail=_(status_lookup.TOO_MANY_LOOKUPS))
+        data = CaseStatusInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            result = status_lookup.case_status_lookup(**data.validated_data)
+        except status_lookup.TooManyFailures:
+            raise exceptions.Throttled(detail=_(status_lookup.TOO_MANY_FAILURES)) from None
+        if result is None:
+            raise exceptions.NotFound(_(status_lookup.NOT_FOUND))
+        return Response(status_payload(result))
+
+
+def status_payload(result) -> dict:
+    """CaseStatusOutput's shape, built straight from the dataclasses: the lookup is the hottest public
+    endpoint and a nested serializer costs more than the lookup itself (the schema tests hold the two
+    to the same shape)."""
+    data = dataclasses.asdict(result)
+    for old, new in (("service_name", "service"), ("station_name", "station"), ("applicant_name", "applicant")):
+        data[new] = data.pop(old)
+    for entry in data["timeline"]:
+        if entry["pickup"] is None:
+            del entry["pickup"]
+        else:
+            entry["pickup"]["bring"] = list(entry["pickup"]["bring"])
+        entry["missing"] = [{**req, "items": list(req["items"])} for req in entry["missing"]]
+    return data

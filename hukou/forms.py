@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hukou import personal_data
 from hukou.models import Channel, ServiceType
+from hukou.services import status as status_lookup
 from hukou.services.cases import ACTION_LABELS, TRANSITION_ACTIONS
 from windows.models import ServiceWindow
 
@@ -120,3 +121,41 @@ class CaseMaterialsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["provided"].choices = [(item.pk, item.name) for item in items]
         self.fields["provided"].error_messages["required"] = _("请先勾选群众本次带来的材料。")
+
+
+class StatusLookupForm(forms.Form):
+    """The citizen's status lookup: the case number and one second factor, chosen by ``factor``.
+    The inputs are checked by the lookup service's own rules, so the page and the API agree."""
+
+    FACTOR_ID = "id"
+    FACTOR_PHONE = "phone"
+
+    number = forms.CharField(label=_("办件编号"), max_length=60)
+    factor = forms.ChoiceField(
+        label=_("验证方式"),
+        choices=[(FACTOR_ID, _("身份证号后6位")), (FACTOR_PHONE, _("手机号后4位"))],
+        initial=FACTOR_ID,
+    )
+    id_suffix = forms.CharField(label=_("申请人身份证号后6位"), required=False, max_length=20)
+    phone_suffix = forms.CharField(label=_("登记手机号后4位"), required=False, max_length=20)
+
+    def clean_number(self) -> str:
+        return status_lookup.normalise_number(self.cleaned_data["number"])
+
+    def clean(self) -> dict:
+        data = super().clean()
+        field, normalise = {
+            self.FACTOR_ID: ("id_suffix", status_lookup.normalise_id_suffix),
+            self.FACTOR_PHONE: ("phone_suffix", status_lookup.normalise_phone_suffix),
+        }.get(data.get("factor"), (None, None))
+        if field is not None:
+            try:
+                data[field] = normalise(data.get(field))
+            except ValidationError as exc:
+                self.add_error(field, exc)
+        return data
+
+    def lookup_arguments(self) -> dict[str, str]:
+        """For ``case_status_lookup``: the number and the chosen factor only."""
+        field = "id_suffix" if self.cleaned_data["factor"] == self.FACTOR_ID else "phone_suffix"
+        return {"number": self.cleaned_data["number"], field: self.cleaned_data[field]}

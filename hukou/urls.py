@@ -1,12 +1,13 @@
 from django.urls import path
 
-from hukou.views import cases, documents, guide
+from hukou.views import cases, documents, guide, status
 
 app_name = "hukou"
 
 urlpatterns = [
     path("guide/", guide.guide_list, name="guide"),
     path("guide/<slug:code>/", guide.guide_detail, name="guide_detail"),
+    path("status/", status.case_status, name="lookup"),
     # the officers' case pages
     path("cases/", cases.case_list, name="case_list"),
     path("cases/export.csv", cases.case_export, name="case_export"),

@@ -113,13 +113,20 @@ def notification_send(*, recipient, text: str, link: str = "") -> Notification:
     return notification
 
 
+TEXT_LIMIT = Notification._meta.get_field("text").max_length
+LINK_LIMIT = Notification._meta.get_field("link").max_length
+
+
 def notifications_send(*, messages) -> list[Notification]:
-    """Many inbox messages at once: ``messages`` is (recipient, text, link) triples. Call it inside
-    the transaction of their cause."""
-    notifications = [Notification(recipient=user, text=text, link=link) for user, text, link in messages]
-    for notification in notifications:
-        notification.full_clean(exclude=["recipient"])
-    return Notification.objects.bulk_create(notifications)
+    """Many inbox messages at once: ``messages`` is (recipient or recipient id, text, link) triples.
+    Call it inside the transaction of their cause."""
+    notifications = [
+        Notification(recipient_id=getattr(user, "pk", user), text=text, link=link) for user, text, link in messages
+    ]
+    too_long = [n.text for n in notifications if len(n.text) > TEXT_LIMIT or len(n.link) > LINK_LIMIT]
+    if too_long:
+        raise ValidationError({"text": [f"通知内容或链接过长：{too_long[0][:50]}……"]})
+    return Notification.objects.bulk_create(notifications, batch_size=2000)
 
 
 def notification_mark_read(*, user, notification_id: int) -> int:

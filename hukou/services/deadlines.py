@@ -8,6 +8,7 @@ job twice notifies once, and two workers never flag the same case (rows are clai
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -27,6 +28,11 @@ WARN_TEXT = "临期预警：办件 {number}（{service}）将于 {due} 到期，
 OVERDUE_TEXT = "超期：办件 {number}（{service}）已超过承诺办结日期 {due}。"
 SUPPLEMENT_TEXT = "容缺材料逾期：办件 {number}（{service}）的补齐期限 {due} 已过，请督促申请人补齐。"
 DEEMED_TEXT = "视为受理：办件 {number}（{service}）收到材料已超过5个工作日未作决定，依法自 {due} 起视为受理。"
+
+
+# What flagging reads of a case: enough to write the message and find its recipients.
+CLAIMED_FIELDS = ["number", "station_id", "officer_id", "service_type_id", "due_on", "supplement_due_on",
+                  "materials_received_on"]  # fmt: skip
 
 
 @dataclass
@@ -66,9 +72,10 @@ def undecided(today: date) -> Q:
 def deadlines_scan(*, today: date | None = None) -> DeadlineReport:
     """Flag and notify, each kind once per case. Safe to run as often as you like."""
     today = today or timezone.localdate()
+    now = timezone.now()
     report = DeadlineReport()
     report.warned = _flag(
-        Case.objects.filter(due_soon(today), warned_at__isnull=True), "warned_at", lambda c: timezone.now(),
+        Case.objects.filter(due_soon(today), warned_at__isnull=True), "warned_at", lambda c: now,
         WARN_TEXT, lambda c: c.due_on,
     )  # fmt: skip
     report.overdue = _flag(
@@ -90,28 +97,32 @@ def _flag(cases: QuerySet[Case], field_name: str, value, text: str, shown_date) 
     """Claim the matching cases (one query, SKIP LOCKED), set ``field_name`` on each, and notify."""
     with transaction.atomic():
         claimed = list(
-            cases.select_for_update(skip_locked=True, of=("self",)).select_related("service_type", "officer")
+            cases.select_for_update(skip_locked=True, of=("self",))
+            .select_related("service_type")
+            .only(*CLAIMED_FIELDS, "service_type__name")
         )
         if not claimed:
             return []
+        # One UPDATE per distinct value (a handful of dates), not one per case.
+        by_value = defaultdict(list)
         for case in claimed:
-            setattr(case, field_name, value(case))
-        Case.objects.bulk_update(claimed, [field_name])
+            by_value[value(case)].append(case.pk)
+        for flagged, pks in by_value.items():
+            Case.objects.filter(pk__in=pks).update(**{field_name: flagged})
         supervisors = _station_supervisors({case.station_id for case in claimed})
         messages = []
         for case in claimed:
             words = text.format(number=case.number, service=case.service_type.name, due=shown_date(case).isoformat())
             link = reverse("hukou:case_detail", args=[case.number])
-            for user in {case.officer, *supervisors.get(case.station_id, [])}:
-                messages.append((user, words, link))
+            for user_id in {case.officer_id, *supervisors.get(case.station_id, [])}:
+                messages.append((user_id, words, link))
         notifications_send(messages=messages)
     return [case.number for case in claimed]
 
 
 def _station_supervisors(station_ids: set[int]) -> dict[int, list]:
     supervisors: dict[int, list] = {}
-    for staff in Staff.objects.filter(
-        unit_id__in=station_ids, role=Role.STATION_SUPERVISOR, user__is_active=True
-    ).select_related("user"):
-        supervisors.setdefault(staff.unit_id, []).append(staff.user)
+    rows = Staff.objects.filter(unit_id__in=station_ids, role=Role.STATION_SUPERVISOR, user__is_active=True)
+    for unit_id, user_id in rows.values_list("unit_id", "user_id"):
+        supervisors.setdefault(unit_id, []).append(user_id)
     return supervisors

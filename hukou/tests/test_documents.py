@@ -1,10 +1,12 @@
-"""Case documents: the 补正材料通知书 (一次性告知), the 不予受理告知书 and the 容缺受理承诺书, as a printable
-page and as a PDF with the Chinese text embedded, for the issuing unit's staff only."""
+"""Case documents: the 补正材料通知书 (一次性告知), the 不予受理告知书, the 容缺受理承诺书 and the 受理回执, as a
+printable page and as a PDF with the Chinese text embedded, for the issuing unit's staff only."""
 
 import io
 import re
 
 import pytest
+import segno
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -12,7 +14,7 @@ from hukou import documents
 from hukou.models import CaseDocument, ChecklistItem, DocumentKind
 from hukou.services import case_transition, checklist_decide
 from hukou.services.cases import NOTICE_LEGAL_BASIS
-from hukou.tests.factories import items_by_name, make_case
+from hukou.tests.factories import RESIDENCE_PERMIT_1Y, items_by_name, make_case, make_service_type
 from windows.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -278,3 +280,146 @@ def test_anonymous_is_sent_to_sign_in_and_non_staff_are_refused(client, staff, p
 
     client.force_login(django_user_model.objects.create_user("citizen", password="x-Pass-2026!"))
     assert client.get(reverse("hukou:document", args=[document.number])).status_code == 403
+
+
+# --- the acceptance receipt and the lookup QR code ----------------------------------------------
+
+STEPS = [
+    "申请人携带材料到窗口提交申请",
+    "民警审核材料，出具受理回执",
+    "派出所初审后报县级公安机关户政部门审批",
+    "审批同意的，通知申请人到窗口领取",
+]
+
+
+@pytest.fixture
+def approved(db):
+    """The one-year permit with the steps of its process and a supervisor's approval before it is done."""
+    return make_service_type(RESIDENCE_PERMIT_1Y, process=STEPS, needs_supervisor_approval=True)
+
+
+def receipt_of(case) -> CaseDocument:
+    return CaseDocument.objects.get(case=case, kind=DocumentKind.RECEIPT)
+
+
+def chinese_date(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def expected_qr(url: str) -> str:
+    """The QR code of ``url`` drawn independently of hukou.documents, with the parameters the documents use."""
+    return segno.make_qr(url, error="m").svg_inline(border=4, omitsize=True, svgclass="qr", title="扫码查询办理进度")
+
+
+def test_acceptance_issues_a_receipt_with_the_number_the_due_date_and_what_happens_next(client, staff, approved):
+    case = make_case(actor=staff["officer"], service_type=approved, provided_names=["居民身份证", "居住证明"])
+    case = case_transition(case=case, actor=staff["officer"], action="accept")
+    document = receipt_of(case)
+    page = page_of(client, staff["officer"], document)
+
+    assert document.number.startswith("SL")
+    assert f"（东关派出所）受理字〔{document.content['issued_on'][:4]}〕第{document.number[-5:]}号" in page
+    assert section(page, "case-number") == case.number
+    assert section(page, "due-on") == chinese_date(case.due_on)
+    assert section(page, "accepted-on") == chinese_date(case.accepted_on)
+    assert "10个工作日" in section(page, "time-limit")
+    received = section(page, "received")
+    assert "居民身份证" in received and "居住证明" in received
+    assert chinese_date(case.materials_received_on) in received
+    next_steps = section(page, "next-steps")
+    assert re.findall(r"<li>(.*?)</li>", next_steps) == STEPS
+    assert "须经审批" in next_steps
+    assert 'data-testid="deferred"' not in page and 'data-testid="supplement"' not in page
+    for text in (
+        "受理回执",
+        "居住证申领（一年期）",
+        "张三",
+        document.content["phone_masked"],
+        "（盖章）",
+        "查询办理进度",
+    ):
+        assert text in page, text
+    assert "13800138000" not in page
+
+    client.force_login(staff["officer"])
+    text = pdf_text(client.get(reverse("hukou:document_pdf", args=[document.number])).content)
+    for expected in ("受理回执", case.number, chinese_date(case.due_on), STEPS[2], "查询办理进度"):
+        assert expected in text, expected
+
+
+def test_a_receipt_without_approval_does_not_mention_it(client, staff, permit):
+    case = make_case(actor=staff["officer"], service_type=permit, provided_names=["居民身份证", "居住证明"])
+    case = case_transition(case=case, actor=staff["officer"], action="accept")
+    page = page_of(client, staff["officer"], receipt_of(case))
+    assert "审批" not in page
+
+
+def test_the_deficient_acceptance_receipt_lists_what_is_still_owed_and_by_when(client, staff, mixed):
+    case = make_case(actor=staff["officer"], service_type=mixed, provided_names=["身份证", "户口簿", "出生医学证明"])
+    case = case_transition(case=case, actor=staff["officer"], action="accept_deficient", commitment_signed=True)
+    page = page_of(client, staff["officer"], receipt_of(case))
+
+    assert "予以容缺受理" in section(page, "decision")
+    deferred = section(page, "deferred")
+    for name in ("户口簿复印件", "照片", "照相回执"):
+        assert name in deferred, name
+    received = section(page, "received")
+    for name in ("身份证", "户口簿", "出生医学证明"):
+        assert f">{name}<" in received, name
+    assert "户口簿复印件" not in received
+    assert chinese_date(case.supplement_due_on) in section(page, "supplement")
+    assert chinese_date(case.supplement_due_on) in section(page, "key-facts")
+    assert section(page, "due-on") == chinese_date(case.due_on)
+
+
+def test_the_receipt_qr_code_opens_the_lookup_with_the_case_number(client, staff, permit):
+    case = make_case(actor=staff["officer"], service_type=permit, provided_names=["居民身份证", "居住证明"])
+    case = case_transition(case=case, actor=staff["officer"], action="accept")
+    page = page_of(client, staff["officer"], receipt_of(case))
+
+    url = f"http://testserver/status/?number={case.number}"
+    assert section(page, "lookup-qr").strip() == expected_qr(url)
+    assert expected_qr(f"http://testserver/status/?number={case.number}X") != expected_qr(url)  # it encodes the URL
+    assert "testserver/status/ 输入办件编号及身份证号后6位" in section(page, "lookup-hint")
+
+
+def test_the_qr_code_uses_the_public_address_when_one_is_set(client, staff, permit, settings):
+    settings.PUBLIC_BASE_URL = "https://hukou.example.gov.cn/"
+    case = make_case(actor=staff["officer"], service_type=permit, provided_names=["居民身份证", "居住证明"])
+    case = case_transition(case=case, actor=staff["officer"], action="accept")
+    page = page_of(client, staff["officer"], receipt_of(case))
+
+    assert section(page, "lookup-qr").strip() == expected_qr(
+        f"https://hukou.example.gov.cn/status/?number={case.number}"
+    )
+    assert "访问 hukou.example.gov.cn/status/ 输入" in page
+    assert "testserver" not in section(page, "key-facts")
+
+
+def test_the_notice_carries_the_same_qr_code(client, staff, permit):
+    case = make_case(actor=staff["officer"], service_type=permit, provided_names=["居民身份证"])
+    document = notify(case, staff["officer"])
+    page = page_of(client, staff["officer"], document)
+
+    assert section(page, "lookup-qr").strip() == expected_qr(f"http://testserver/status/?number={case.number}")
+    assert "访问 testserver/status/ 输入办件编号及身份证号后6位" in section(page, "lookup-hint")
+    assert f'办件编号：<span class="case-number">{case.number}</span>' in page[page.index('data-testid="lookup"') :]
+    text = pdf_text(client.get(reverse("hukou:document_pdf", args=[document.number])).content)
+    assert "查询办理进度" in text and "身份证号后6位" in text
+
+
+def test_the_refusal_and_the_commitment_have_no_qr_code(client, staff, mixed):
+    case = make_case(actor=staff["officer"], service_type=mixed, provided_names=["身份证", "户口簿", "出生医学证明"])
+    case_transition(case=case, actor=staff["officer"], action="accept_deficient", commitment_signed=True)
+    page = page_of(client, staff["officer"], CaseDocument.objects.get(case=case, kind=DocumentKind.COMMITMENT))
+    assert "<svg" not in page
+
+
+def test_a_qr_code_needs_an_address(staff, permit, settings):
+    case = make_case(actor=staff["officer"], service_type=permit, provided_names=["居民身份证", "居住证明"])
+    document = receipt_of(case_transition(case=case, actor=staff["officer"], action="accept"))
+    with pytest.raises(ImproperlyConfigured):
+        documents.document_html(document)
+    settings.PUBLIC_BASE_URL = "https://hukou.example.gov.cn"
+    assert f"https://hukou.example.gov.cn/status/?number={case.number}" == documents.lookup_url(None, case.number)
+    assert expected_qr(documents.lookup_url(None, case.number)) in documents.document_html(document)

@@ -23,7 +23,8 @@ def _document_or_404(request: HttpRequest, number: str) -> CaseDocument:
 @require_GET
 def document_detail(request: HttpRequest, number: str) -> HttpResponse:
     document = _document_or_404(request, number)
-    return render(request, documents.document_template(document), documents.document_context(document))
+    context = documents.document_context(document, request=request)
+    return render(request, documents.document_template(document), context)
 
 
 @staff_required
@@ -31,6 +32,6 @@ def document_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 def document_pdf(request: HttpRequest, number: str) -> HttpResponse:
     document = _document_or_404(request, number)
-    response = HttpResponse(documents.document_pdf(document), content_type="application/pdf")
+    response = HttpResponse(documents.document_pdf(document, request=request), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{document.number}.pdf"'
     return response
