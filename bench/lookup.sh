@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 : "${DATABASE_URL:?set DATABASE_URL to the benchmark database}"
 export DJANGO_SETTINGS_MODULE=config.settings.bench
 WORKERS=${WORKERS:-4}
-DURATION=${DURATION:-30s}
+DURATION=${DURATION:-15s}
 PORT=${PORT:-8099}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 [ -s bench/targets.csv ] || { echo "bench/targets.csv is missing: run generate_cases first" >&2; exit 1; }
@@ -21,15 +21,31 @@ GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null' EXIT
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
 
-echo "gunicorn: $WORKERS workers; wrk: 2 threads, 50 connections, $DURATION each; $MAX_ID cases"
+ROUNDS=${ROUNDS:-5}
+echo "gunicorn: $WORKERS workers; wrk: 2 threads, 50 connections; $ROUNDS rounds of $DURATION each, alternating; $MAX_ID cases"
 wrk -t2 -c50 -d5s -s bench/minimal.lua "http://127.0.0.1:$PORT" >/dev/null  # warm-up
 wrk -t2 -c50 -d5s -s bench/lookup.lua "http://127.0.0.1:$PORT" >/dev/null
-minimal=$(wrk -t2 -c50 -d"$DURATION" -s bench/minimal.lua "http://127.0.0.1:$PORT" | tail -n1)
-lookup=$(wrk -t2 -c50 -d"$DURATION" -s bench/lookup.lua "http://127.0.0.1:$PORT" | tail -n1)
-echo "minimal view:  $minimal"
-echo "status lookup: $lookup"
-python3 - "$minimal" "$lookup" <<'PY'
-import re, sys
+# The machine's speed drifts over minutes, so the two are measured in alternating rounds and each
+# round's ratio is taken; the figure is the median of the rounds.
+results=()
+for round in $(seq 1 "$ROUNDS"); do
+  minimal=$(wrk -t2 -c50 -d"$DURATION" -s bench/minimal.lua "http://127.0.0.1:$PORT" | tail -n1)
+  lookup=$(wrk -t2 -c50 -d"$DURATION" -s bench/lookup.lua "http://127.0.0.1:$PORT" | tail -n1)
+  echo "round $round  minimal view:  $minimal"
+  echo "round $round  status lookup: $lookup"
+  results+=("$minimal|$lookup")
+done
+python3 - "${results[@]}" <<'PY'
+import re, statistics, sys
 rate = lambda line: float(re.search(r"requests/s ([\d.]+)", line).group(1))
-print(f"lookup / minimal throughput: {rate(sys.argv[2]) / rate(sys.argv[1]):.2f}")
+p = lambda line, q: float(re.search(rf"p{q} ([\d.]+) ms", line).group(1))
+rounds = [r.split("|") for r in sys.argv[1:]]
+ratios = [rate(lookup) / rate(minimal) for minimal, lookup in rounds]
+print("ratios by round: " + ", ".join(f"{r:.2f}" for r in ratios))
+for name, index in (("minimal view", 0), ("status lookup", 1)):
+    lines = [r[index] for r in rounds]
+    print(f"{name}: median p50 {statistics.median(p(l, 50) for l in lines):.1f} ms, "
+          f"p95 {statistics.median(p(l, 95) for l in lines):.1f} ms, "
+          f"requests/s {statistics.median(rate(l) for l in lines):.1f}")
+print(f"lookup / minimal throughput (median of rounds): {statistics.median(ratios):.2f}")
 PY

@@ -63,6 +63,27 @@ def _plain(raw: str | None) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or ""))
 
 
+def lookup_arguments(data) -> dict[str, str]:
+    """The API's JSON body read into ``case_status_lookup``'s arguments; ``ValidationError`` by field."""
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": [ONE_FACTOR]})
+    readers = {"number": normalise_number, "id_suffix": normalise_id_suffix, "phone_suffix": normalise_phone_suffix}
+    arguments, errors = {}, {}
+    for field_name, read in readers.items():
+        if field_name not in data and field_name != "number":
+            continue
+        value = data.get(field_name)
+        try:
+            arguments[field_name] = read(value if isinstance(value, str) else None)
+        except ValidationError as exc:
+            errors[field_name] = exc.messages
+    if not errors and ("id_suffix" in arguments) == ("phone_suffix" in arguments):
+        errors["non_field_errors"] = [ONE_FACTOR]
+    if errors:
+        raise ValidationError(errors)
+    return arguments
+
+
 def normalise_number(raw: str | None) -> str:
     number = _plain(raw).upper()
     if not number:
