@@ -19,15 +19,16 @@ django.setup()
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from hukou import selectors  # noqa: E402
 from hukou.models import OPEN_STATUSES, Case  # noqa: E402
 from hukou.services import deadlines  # noqa: E402
 
 today = timezone.localdate()
 kinds = [
-    ("due soon", deadlines.due_soon(today), "warned_at"),
-    ("overdue", deadlines.overdue(today), "overdue_on"),
-    ("supplements overdue", deadlines.supplements_overdue(today), "supplement_overdue_on"),
-    ("undecided 5 working days", deadlines.undecided(today), "deemed_accepted_on"),
+    ("due soon", selectors.due_soon(today), "warned_at"),
+    ("overdue", selectors.overdue(today), "overdue_on"),
+    ("supplements overdue", selectors.supplements_overdue(today), "supplement_overdue_on"),
+    ("undecided 5 working days", selectors.undecided(today), "deemed_accepted_on"),
 ]
 print(f"{Case.objects.count()} cases, {Case.objects.filter(status__in=OPEN_STATUSES).count()} open; today {today}")
 with transaction.atomic():

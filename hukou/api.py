@@ -3,6 +3,7 @@
 import dataclasses
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -110,10 +111,14 @@ class ServiceTypeDetail(generics.RetrieveAPIView):
     serializer_class = ServiceTypeOutput
 
     def get_object(self):
-        return get_object_or_404(
-            ServiceType.objects.published().prefetch_related("conditions", "items__condition"),
-            code=self.kwargs["code"],
-        )
+        return _published_service_type(self.kwargs["code"])
+
+
+def _published_service_type(code: str) -> ServiceType:
+    try:
+        return selectors.service_type_get(code=code)
+    except ServiceType.DoesNotExist:
+        raise Http404 from None
 
 
 @public
@@ -125,11 +130,14 @@ class ServiceTypeCheck(APIView):
 
     @extend_schema(request=CheckInput, responses={200: CheckOutput, **error_responses(400, 404, 429)})
     def post(self, request, code: str):
-        service_type = get_object_or_404(ServiceType.objects.published(), code=code)
+        service_type = _published_service_type(code)
         data = CheckInput(data=request.data)
         data.is_valid(raise_exception=True)
         result = checklist_decide(
-            service_type=service_type, provided=data.validated_data["provided"], facts=data.validated_data["facts"]
+            service_type=service_type,
+            provided=data.validated_data["provided"],
+            facts=data.validated_data["facts"],
+            items=service_type.items.all(),
         )
         return Response(CheckOutput(result).data)
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hukou.models import CaseDocument, DocumentKind
+from hukou.services.checklist import grouped
 
 TEMPLATES = {
     DocumentKind.ONE_TIME_NOTICE: "hukou/documents/one_time_notice.html",
@@ -70,22 +71,9 @@ class Requirement:
 
 def requirements_from_entries(entries: list[dict]) -> list[Requirement]:
     """The snapshot's item entries as requirements, in order: entries sharing a group form one."""
-    groups: dict[str, list[dict]] = {}
-    order: list[str | dict] = []
-    for entry in entries:
-        group = entry.get("group")
-        if group:
-            if group not in groups:
-                groups[group] = []
-                order.append(group)
-            groups[group].append(entry)
-        else:
-            order.append(entry)
     return [
-        Requirement(label=entry, items=tuple(groups[entry]))
-        if isinstance(entry, str)
-        else Requirement(label=entry["name"], items=(entry,))
-        for entry in order
+        Requirement(label=group or members[0]["name"], items=tuple(members))
+        for group, members in grouped(entries, lambda entry: entry.get("group"))
     ]
 
 

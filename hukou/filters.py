@@ -1,7 +1,6 @@
 from functools import partial
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
@@ -117,5 +116,5 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(status__in=STAGE_STATUSES[value])
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(status__in=RUNNING_STATUSES, due_on__lt=timezone.localdate())
+        overdue = selectors.overdue(timezone.localdate())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)

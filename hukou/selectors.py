@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from hukou import personal_data
-from hukou.models import Case, CaseDocument, ChecklistItem, ServiceType
+from hukou.models import RUNNING_STATUSES, Case, CaseDocument, CaseStatus, ChecklistItem, ServiceType
 from windows.access import scope_filter
+from windows.workdays import add_working_days
 
 MAX_QUERY_LENGTH = 50
 
@@ -77,3 +80,34 @@ def document_get(*, user, number: str) -> CaseDocument:
     """One case document by number, scoped through its case's station like ``case_get``;
     ``CaseDocument.DoesNotExist`` alike for a missing document and another unit's."""
     return CaseDocument.objects.filter(scope_filter(user, "case__station")).select_related("case").get(number=number)
+
+
+# --- deadlines: which running cases stand where (the deadline job, the workbench, the case list) -----
+
+DECISION_WORKING_DAYS = 5  # 行政许可法 第三十二条: decide on an application within 5 (working) days
+
+
+def due_soon(today: date) -> Q:
+    """Running cases due by the next working day, not overdue yet."""
+    return Q(status__in=RUNNING_STATUSES, due_on__gte=today, due_on__lte=add_working_days(today, 1))
+
+
+def overdue(today: date) -> Q:
+    return Q(status__in=RUNNING_STATUSES, due_on__lt=today)
+
+
+def supplements_overdue(today: date) -> Q:
+    return Q(status=CaseStatus.ACCEPTED_DEFICIENT, supplement_due_on__lt=today)
+
+
+def undecided_cutoff(today: date) -> date:
+    """The last day on which materials may have arrived for the 5 working days to decide to have
+    run out before ``today``: materials received on or before it and still undecided count as accepted."""
+    cutoff = today - timedelta(days=1)
+    while add_working_days(cutoff, DECISION_WORKING_DAYS) >= today:
+        cutoff -= timedelta(days=1)
+    return cutoff
+
+
+def undecided(today: date) -> Q:
+    return Q(status=CaseStatus.DRAFT, materials_received_on__lte=undecided_cutoff(today))

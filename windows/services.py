@@ -107,10 +107,7 @@ def staff_create(
 
 def notification_send(*, recipient, text: str, link: str = "") -> Notification:
     """Put a message in a staff member's inbox. Call it inside the transaction of its cause."""
-    notification = Notification(recipient=recipient, text=text, link=link)
-    notification.full_clean()
-    notification.save()
-    return notification
+    return notifications_send(messages=[(recipient, text, link)])[0]
 
 
 TEXT_LIMIT = Notification._meta.get_field("text").max_length
@@ -123,9 +120,12 @@ def notifications_send(*, messages) -> list[Notification]:
     notifications = [
         Notification(recipient_id=getattr(user, "pk", user), text=text, link=link) for user, text, link in messages
     ]
-    too_long = [n.text for n in notifications if len(n.text) > TEXT_LIMIT or len(n.link) > LINK_LIMIT]
-    if too_long:
-        raise ValidationError({"text": [f"通知内容或链接过长：{too_long[0][:50]}……"]})
+    for notification in notifications:
+        if not notification.text.strip():
+            raise ValidationError({"text": ["通知内容不能为空。"]})
+        for field, limit in (("text", TEXT_LIMIT), ("link", LINK_LIMIT)):
+            if len(getattr(notification, field)) > limit:
+                raise ValidationError({field: [f"不能超过{limit}个字符。"]})
     return Notification.objects.bulk_create(notifications, batch_size=2000)
 
 

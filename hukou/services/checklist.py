@@ -4,7 +4,7 @@ its conditions, may the case be accepted now (受理), accepted with secondary m
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -59,19 +59,26 @@ class ChecklistDecision:
         return [item for requirement in self.deferrable_missing for item in requirement.items]
 
 
+def grouped[T](things: Iterable[T], group_of: Callable[[T], str | None]) -> list[tuple[str, list[T]]]:
+    """Checklist lines in order: each ungrouped thing alone (group ""), the things sharing a one-of group
+    together where the first of them stood. Serves catalog items and the entries stored in documents."""
+    lines: list[tuple[str, list[T]]] = []
+    by_group: dict[str, list[T]] = {}
+    for thing in things:
+        group = group_of(thing) or ""
+        if not group:
+            lines.append(("", [thing]))
+        elif group in by_group:
+            by_group[group].append(thing)
+        else:
+            by_group[group] = [thing]
+            lines.append((group, by_group[group]))
+    return lines
+
+
 def requirements_of(items: Iterable[ChecklistItem]) -> list[Requirement]:
     """The checklist as requirements, in order: items sharing a group text form one requirement."""
-    groups: dict[str, list[ChecklistItem]] = {}
-    order: list[str | ChecklistItem] = []
-    for item in items:
-        if item.group:
-            if item.group not in groups:
-                groups[item.group] = []
-                order.append(item.group)
-            groups[item.group].append(item)
-        else:
-            order.append(item)
-    return [Requirement(tuple(groups[entry]) if isinstance(entry, str) else (entry,)) for entry in order]
+    return [Requirement(tuple(members)) for _group, members in grouped(items, lambda item: item.group)]
 
 
 def checklist_decide(

@@ -13,16 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from hukou.models import RUNNING_STATUSES, Case, CaseStatus
+from hukou.models import Case
+from hukou.selectors import due_soon, overdue, supplements_overdue, undecided
 from windows.models import Role, Staff
 from windows.services import notifications_send
-from windows.workdays import add_working_days
-
-DECISION_WORKING_DAYS = 5  # 行政许可法 第三十二条: decide on an application within 5 (working) days
 
 WARN_TEXT = "临期预警：办件 {number}（{service}）将于 {due} 到期，请抓紧办理。"
 OVERDUE_TEXT = "超期：办件 {number}（{service}）已超过承诺办结日期 {due}。"
@@ -41,32 +39,6 @@ class DeadlineReport:
     overdue: list[str] = field(default_factory=list)
     supplements_overdue: list[str] = field(default_factory=list)
     deemed_accepted: list[str] = field(default_factory=list)
-
-
-def due_soon(today: date) -> Q:
-    """Running cases due by the next working day, not overdue yet."""
-    return Q(status__in=RUNNING_STATUSES, due_on__gte=today, due_on__lte=add_working_days(today, 1))
-
-
-def overdue(today: date) -> Q:
-    return Q(status__in=RUNNING_STATUSES, due_on__lt=today)
-
-
-def supplements_overdue(today: date) -> Q:
-    return Q(status=CaseStatus.ACCEPTED_DEFICIENT, supplement_due_on__lt=today)
-
-
-def undecided_cutoff(today: date) -> date:
-    """The last day on which materials may have arrived for the 5 working days to decide to have
-    run out before ``today``: materials received on or before it and still undecided count as accepted."""
-    cutoff = today - timedelta(days=1)
-    while add_working_days(cutoff, DECISION_WORKING_DAYS) >= today:
-        cutoff -= timedelta(days=1)
-    return cutoff
-
-
-def undecided(today: date) -> Q:
-    return Q(status=CaseStatus.DRAFT, materials_received_on__lte=undecided_cutoff(today))
 
 
 def deadlines_scan(*, today: date | None = None) -> DeadlineReport:

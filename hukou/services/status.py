@@ -28,6 +28,7 @@ from django_ratelimit.core import get_usage
 
 from hukou import personal_data
 from hukou.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind, ServiceType
+from hukou.services.checklist import grouped
 from windows.models import ServiceWindow, Unit
 
 NOT_FOUND = "未查到匹配的办件，请核对办件编号和验证信息。"
@@ -251,22 +252,18 @@ class PublicStatus:
 
 def _missing_list(entries: list[dict] | None) -> tuple[MissingRequirement, ...]:
     """A notice's stored entries, in order; entries sharing a group form one requirement."""
-    groups: dict[str, list[MissingItem]] = {}
-    order: list[tuple[str, bool, list[MissingItem]]] = []
-    for entry in entries or []:
-        item = MissingItem(entry["name"], entry.get("detail") or "", bool(entry.get("deferrable")))
-        group = entry.get("group")
-        if not group:
-            order.append((item.name, False, [item]))
-        elif group in groups:
-            groups[group].append(item)
-        else:
-            groups[group] = [item]
-            label = group
-            for suffix in ONE_OF_SUFFIXES:
-                label = label.removesuffix(suffix)
-            order.append((label.strip() or group, True, groups[group]))
-    return tuple(MissingRequirement(label=label, one_of=one_of, items=tuple(items)) for label, one_of, items in order)
+    requirements = []
+    for group, members in grouped(entries or [], lambda entry: entry.get("group")):
+        items = tuple(MissingItem(e["name"], e.get("detail") or "", bool(e.get("deferrable"))) for e in members)
+        label = group
+        for suffix in ONE_OF_SUFFIXES:
+            label = label.removesuffix(suffix)
+        requirements.append(
+            MissingRequirement(
+                label=(label.strip() or group) if group else items[0].name, one_of=bool(group), items=items
+            )
+        )
+    return tuple(requirements)
 
 
 def _public_status(case: _LookupCase) -> PublicStatus:
@@ -341,17 +338,6 @@ def _factor_matches(case: _LookupCase | None, *, id_suffix: str | None, phone_su
     return matches and case is not None
 
 
-def _failure_usage(number: str, *, increment: bool) -> dict | None:
-    """Failed lookups of this number in the current hour (django-ratelimit's fixed window)."""
-    return get_usage(
-        None,
-        group=FAILURE_GROUP,
-        key=lambda group, request: number,
-        rate=f"{settings.STATUS_LOOKUP_FAILURES_PER_HOUR}/h",
-        increment=increment,
-    )
-
-
 def _lock_key(number: str) -> str:
     return f"{FAILURE_GROUP}.lock:{number}"
 
@@ -365,7 +351,15 @@ def status_lookup_locked(number: str) -> bool:
 
 
 def _record_failure(number: str) -> None:
-    usage = _failure_usage(number, increment=True)
+    """Count a failed lookup of this number in the current hour (django-ratelimit's fixed window); the
+    one that reaches the limit locks the number for an hour."""
+    usage = get_usage(
+        None,
+        group=FAILURE_GROUP,
+        key=lambda group, request: number,
+        rate=f"{settings.STATUS_LOOKUP_FAILURES_PER_HOUR}/h",
+        increment=True,
+    )
     if usage is not None and usage["count"] >= usage["limit"]:
         django_cache.set(_lock_key(number), time.time() + LOCK_SECONDS, LOCK_SECONDS)
 

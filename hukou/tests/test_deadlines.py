@@ -10,8 +10,9 @@ from django.conf import settings
 from django.core.management import call_command
 
 from hukou.models import Case
+from hukou.selectors import undecided_cutoff
 from hukou.services import Action, case_transition
-from hukou.services.deadlines import deadlines_scan, undecided_cutoff
+from hukou.services.deadlines import deadlines_scan
 from hukou.tests.factories import make_case, make_service_type
 from windows.models import Notification
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import itertools
 from dataclasses import dataclass
-from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -126,11 +125,6 @@ def _choices(actions: list[str], status: str, decision: ChecklistDecision) -> li
     ]
 
 
-def case_actions(user, case: Case) -> list[str]:
-    """The moves the service would let this user try on this case now."""
-    return case_allowed_actions(user, case)
-
-
 def _station_of(user):
     """The station where this user takes in cases; PermissionDenied when they may not."""
     staff = staff_of(user)
@@ -195,10 +189,6 @@ def _checklist(items, received: dict | None = None, facts: dict | None = None) -
 # --- intake --------------------------------------------------------------------------------------
 
 
-def _supplement_default(service_type: ServiceType, today: date) -> date:
-    return supplement_default(service_type, today)
-
-
 def _intake_context(service_type: ServiceType, form: CaseIntakeForm, actions: list[str], answers=None) -> dict:
     """The intake page's context; the decision from ``answers`` (the posted form), if any."""
     check = SelfCheckForm(answers, service_type=service_type)
@@ -228,7 +218,7 @@ def _intake_context(service_type: ServiceType, form: CaseIntakeForm, actions: li
 def _intake_form(request, service_type: ServiceType, station, actions, data=None) -> CaseIntakeForm:
     windows = window_list(user=request.user).filter(station=station).order_by("number")
     initial = {
-        "supplement_due_on": _supplement_default(service_type, timezone.localdate()),
+        "supplement_due_on": supplement_default(service_type, timezone.localdate()),
         "window": request.session.get(INTAKE_WINDOW),
     }
     return CaseIntakeForm(data, initial=initial, service_type=service_type, windows=windows, actions=actions)
@@ -374,7 +364,7 @@ def _case_context(request: HttpRequest, case: Case, **extra) -> dict:
         "checklist": _checklist(items, received, case.facts),
         "decision": decision,
         "answers": [(c, case.facts.get(c.key)) for c in case.service_type.conditions.all()],
-        "choices": _choices(case_actions(request.user, case), case.status, decision),
+        "choices": _choices(case_allowed_actions(request.user, case), case.status, decision),
         "qualified": staff is not None and staff.has_enforcement_qualification,
         # Materials can be handed in while something is still missing.
         "may_record_materials": may_record and decision.decision != Decision.ACCEPT,
@@ -391,7 +381,7 @@ def _case_context(request: HttpRequest, case: Case, **extra) -> dict:
             and case.supplement_due_on is not None
             and case.supplement_due_on < today
         ),
-        "supplement_default": _supplement_default(case.service_type, today),
+        "supplement_default": supplement_default(case.service_type, today),
         # The decision matters until the case is accepted with everything in.
         "taking_in": case.status in (S.DRAFT, S.AWAITING_MATERIALS, S.ACCEPTED_DEFICIENT),
         "failed": {},
@@ -614,11 +604,10 @@ def workbench_cases(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     soon = add_working_days(today, 1)
     visible = selectors.case_list(user=request.user)
-    running = Q(status__in=RUNNING_STATUSES)
     conditions = {
         "mine": Q(officer=request.user, status__in=OPEN_STATUSES),
-        "due_soon": running & Q(due_on__gte=today, due_on__lte=soon),
-        "overdue": running & Q(due_on__lt=today),
+        "due_soon": selectors.due_soon(today),
+        "overdue": selectors.overdue(today),
         "awaiting": Q(status=CaseStatus.AWAITING_MATERIALS),
         "supplements": Q(status=CaseStatus.ACCEPTED_DEFICIENT),
     }

@@ -10,6 +10,7 @@ from stdnum.cn import ric
 
 from hukou.models import Case, ServiceType
 from hukou.services import Action, case_create, case_transition
+from hukou.services.checklist import requirements_of
 from windows.models import Role, Staff
 from windows.workdays import add_working_days, is_working_day
 
@@ -77,13 +78,8 @@ class Command(BaseCommand):
     @staticmethod
     def _complete(service, items):
         """One item of every requirement that applies when every condition is answered no."""
-        chosen, groups = [], set()
-        for item in items:
-            if item.condition_id:
-                continue
-            if item.group:
-                if item.group in groups:
-                    continue
-                groups.add(item.group)
-            chosen.append(item.pk)
+        chosen = []
+        for requirement in requirements_of(items):
+            unconditional = [item.pk for item in requirement.items if not item.condition_id]
+            chosen.extend(unconditional[:1])
         return chosen
