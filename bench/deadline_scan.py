@@ -19,26 +19,14 @@ django.setup()
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from hukou import selectors  # noqa: E402
 from hukou.models import OPEN_STATUSES, Case  # noqa: E402
 from hukou.services import deadlines  # noqa: E402
 
 today = timezone.localdate()
-kinds = [
-    ("due soon", selectors.due_soon(today), "warned_at"),
-    ("overdue", selectors.overdue(today), "overdue_on"),
-    ("supplements overdue", selectors.supplements_overdue(today), "supplement_overdue_on"),
-    ("undecided 5 working days", selectors.undecided(today), "deemed_accepted_on"),
-]
 print(f"{Case.objects.count()} cases, {Case.objects.filter(status__in=OPEN_STATUSES).count()} open; today {today}")
 with transaction.atomic():
-    for name, condition, flag in kinds:
-        query = (
-            Case.objects.filter(condition, **{f"{flag}__isnull": True})
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("service_type", "officer")
-        )
-        print(f"\n-- {name}\n{query.explain(analyze=True, buffers=True)}")
+    for kind in deadlines.KINDS:  # the job's own claim queries
+        print(f"\n-- {kind.report_field}\n{deadlines.claimable(kind, today).explain(analyze=True, buffers=True)}")
     transaction.set_rollback(True)
 
 for attempt in ("first run (flags and notifies)", "second run (nothing new)"):

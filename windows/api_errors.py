@@ -6,7 +6,7 @@ A Django ``ValidationError`` raised by a service becomes the same 400 as a seria
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django_ratelimit.exceptions import Ratelimited
 from drf_spectacular.utils import OpenApiResponse
@@ -85,3 +85,11 @@ def exception_handler(exc, context):
     elif isinstance(response.data, dict) and "detail" not in response.data:
         response.data = {"detail": response.data}
     return response
+
+
+def error_response(status: int, detail: str, errors=None) -> JsonResponse:
+    """The same shape from a plain Django view (one that skips DRF to stay fast)."""
+    body = {"detail": str(detail)}
+    if errors:
+        body["errors"] = _flatten(errors)
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})

@@ -9,11 +9,12 @@ job twice notifies once, and two workers never flag the same case (rows are clai
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,6 +34,30 @@ CLAIMED_FIELDS = ["number", "station_id", "officer_id", "service_type_id", "due_
                   "materials_received_on"]  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Kind:
+    """One kind of deadline: which cases (a selector's condition), the flag that marks them done, the
+    date the flag records, and the message."""
+
+    report_field: str
+    condition: Callable[[date], Q]
+    flag: str
+    flagged_value: Callable[[Case, datetime], date | datetime]
+    text: str
+    shown_date: Callable[[Case], date]
+
+
+KINDS = (
+    Kind("warned", due_soon, "warned_at", lambda c, now: now, WARN_TEXT, lambda c: c.due_on),
+    Kind("overdue", overdue, "overdue_on", lambda c, now: c.due_on + timedelta(days=1), OVERDUE_TEXT,
+         lambda c: c.due_on),
+    Kind("supplements_overdue", supplements_overdue, "supplement_overdue_on",
+         lambda c, now: c.supplement_due_on + timedelta(days=1), SUPPLEMENT_TEXT, lambda c: c.supplement_due_on),
+    Kind("deemed_accepted", undecided, "deemed_accepted_on", lambda c, now: c.materials_received_on, DEEMED_TEXT,
+         lambda c: c.materials_received_on),
+)  # fmt: skip
+
+
 @dataclass
 class DeadlineReport:
     warned: list[str] = field(default_factory=list)
@@ -46,45 +71,41 @@ def deadlines_scan(*, today: date | None = None) -> DeadlineReport:
     today = today or timezone.localdate()
     now = timezone.now()
     report = DeadlineReport()
-    report.warned = _flag(
-        Case.objects.filter(due_soon(today), warned_at__isnull=True), "warned_at", lambda c: now,
-        WARN_TEXT, lambda c: c.due_on,
-    )  # fmt: skip
-    report.overdue = _flag(
-        Case.objects.filter(overdue(today), overdue_on__isnull=True), "overdue_on",
-        lambda c: c.due_on + timedelta(days=1), OVERDUE_TEXT, lambda c: c.due_on,
-    )  # fmt: skip
-    report.supplements_overdue = _flag(
-        Case.objects.filter(supplements_overdue(today), supplement_overdue_on__isnull=True), "supplement_overdue_on",
-        lambda c: c.supplement_due_on + timedelta(days=1), SUPPLEMENT_TEXT, lambda c: c.supplement_due_on,
-    )  # fmt: skip
-    report.deemed_accepted = _flag(
-        Case.objects.filter(undecided(today), deemed_accepted_on__isnull=True), "deemed_accepted_on",
-        lambda c: c.materials_received_on, DEEMED_TEXT, lambda c: c.materials_received_on,
-    )  # fmt: skip
+    for kind in KINDS:
+        setattr(report, kind.report_field, _flag(kind, today, now))
     return report
 
 
-def _flag(cases: QuerySet[Case], field_name: str, value, text: str, shown_date) -> list[str]:
-    """Claim the matching cases (one query, SKIP LOCKED), set ``field_name`` on each, and notify."""
+def claimable(kind: Kind, today: date) -> QuerySet[Case]:
+    """The cases of this kind not flagged yet, locked for flagging (SKIP LOCKED: a second worker
+    takes none of them), reading only what the message needs and in no particular order."""
+    return (
+        Case.objects.filter(kind.condition(today), **{f"{kind.flag}__isnull": True})
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("service_type")
+        .only(*CLAIMED_FIELDS, "service_type__name")
+        .order_by()
+    )
+
+
+def _flag(kind: Kind, today: date, now: datetime) -> list[str]:
+    """Claim the matching cases (one query), set the kind's flag on each, and notify."""
     with transaction.atomic():
-        claimed = list(
-            cases.select_for_update(skip_locked=True, of=("self",))
-            .select_related("service_type")
-            .only(*CLAIMED_FIELDS, "service_type__name")
-        )
+        claimed = list(claimable(kind, today))
         if not claimed:
             return []
         # One UPDATE per distinct value (a handful of dates), not one per case.
         by_value = defaultdict(list)
         for case in claimed:
-            by_value[value(case)].append(case.pk)
+            by_value[kind.flagged_value(case, now)].append(case.pk)
         for flagged, pks in by_value.items():
-            Case.objects.filter(pk__in=pks).update(**{field_name: flagged})
+            Case.objects.filter(pk__in=pks).update(**{kind.flag: flagged})
         supervisors = _station_supervisors({case.station_id for case in claimed})
         messages = []
         for case in claimed:
-            words = text.format(number=case.number, service=case.service_type.name, due=shown_date(case).isoformat())
+            words = kind.text.format(
+                number=case.number, service=case.service_type.name, due=kind.shown_date(case).isoformat()
+            )
             link = reverse("hukou:case_detail", args=[case.number])
             for user_id in {case.officer_id, *supervisors.get(case.station_id, [])}:
                 messages.append((user_id, words, link))

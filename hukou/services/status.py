@@ -29,6 +29,7 @@ from django_ratelimit.core import get_usage
 from hukou import personal_data
 from hukou.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind, ServiceType
 from hukou.services.checklist import grouped
+from windows.db import execute_prepared
 from windows.models import ServiceWindow, Unit
 
 NOT_FOUND = "未查到匹配的办件，请核对办件编号和验证信息。"
@@ -406,7 +407,7 @@ def _find_case(number: str) -> _LookupCase | None:
         f"LEFT JOIN {window} w ON w.id = c.window_id WHERE c.number = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [number])
+        execute_prepared(cursor, "hukou_status_case", sql, [number], ["text"])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -428,8 +429,10 @@ def _timeline_rows(case_id: int) -> tuple[list[tuple[str, str, datetime]], dict[
         f"UNION ALL SELECT 1, id, kind, '', issued_at, content FROM {document} WHERE case_id = %s AND kind IN (%s, %s)"
     )
     kinds = [DocumentKind.ONE_TIME_NOTICE, DocumentKind.COMMITMENT]
+    params = [case_id, *_ACTION_STAGES, case_id, *kinds]
+    types = ["bigint", *["text"] * len(_ACTION_STAGES), "bigint", "text", "text"]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [case_id, *_ACTION_STAGES, case_id, *kinds])
+        execute_prepared(cursor, "hukou_status_timeline", sql, params, types)
         rows = sorted(cursor.fetchall(), key=lambda row: (row[0], _as_datetime(row[4]), row[1]))
     events = [
         (action, from_status, _as_datetime(at)) for source, _id, action, from_status, at, _c in rows if not source

@@ -344,6 +344,28 @@ def test_bad_input_is_a_400_that_says_which_field(client, body, field):
     assert field in response.json()["errors"]
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b"number=S1-1&id_suffix=123456", "non_field_errors"),  # a form, not JSON
+        (b"\xff\xfe", "non_field_errors"),  # not even UTF-8
+        (b'["S1-1", "123456"]', "non_field_errors"),  # JSON, but not an object
+        (b'{"number": 5, "id_suffix": "123456"}', "number"),
+        (b'{"number": "S1-1", "id_suffix": 123456}', "id_suffix"),
+    ],
+)
+def test_a_body_that_is_not_the_json_object_is_a_400(client, body, field):
+    response = lookup(client, body)
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_the_api_takes_only_post(client, permit_case):
+    response = client.get(API, {"number": permit_case.number, "id_suffix": ID_NUMBERS[1][-6:]})
+    assert response.status_code == 405
+    assert response.json()["detail"]
+
+
 def test_the_page_says_what_is_wrong_with_the_input(client, permit_case):
     page = page_lookup(client, permit_case.number, suffix="12").content.decode()
     assert "请输入身份证号码的后6位（末位可为X）。" in page
