@@ -16,14 +16,13 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
+from notices.phones import PHONE_INVALID, mask_phone, normalise_phone  # noqa: F401  (the same rules for cases)
+
 ID_WRONG_LENGTH = "身份证号码应为18位。"
 ID_WRONG_FORMAT = "身份证号码前17位应为数字，最后一位为数字或X。"
 ID_WRONG_CHECK_DIGIT = "身份证号码校验位不正确，请核对。"
 ID_IMPOSSIBLE_BIRTH_DATE = "身份证号码中的出生日期不存在。"
 ID_UNKNOWN_REGION = "身份证号码前6位不是已知的行政区划代码（含已撤销的），请核对；确认无误可继续办理。"
-PHONE_INVALID = "请输入11位中国大陆手机号码。"
-
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
 @dataclass(frozen=True)
@@ -63,22 +62,9 @@ def validate_id_number(raw: str, *, today: date | None = None) -> IdNumber:
     return IdNumber(number, warnings)
 
 
-def normalise_phone(raw: str) -> str:
-    """A mainland mobile number as 11 digits; ``+86``/``86`` prefixes, spaces and dashes are dropped."""
-    digits = re.sub(r"[\s-]", "", raw or "")
-    digits = re.sub(r"^(\+?86)(?=1\d{10}$)", "", digits)
-    if not _PHONE.match(digits):
-        raise ValidationError(PHONE_INVALID, code="phone")
-    return digits
-
-
 def mask_id_number(number: str) -> str:
     """``370802**********1234``-style: the region and the last four, nothing else."""
     return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}" if len(number) > 10 else "*" * len(number)
-
-
-def mask_phone(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else phone
 
 
 # Compound surnames that keep two characters visible: 欧阳** rather than 欧*.

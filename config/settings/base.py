@@ -212,7 +212,9 @@ SPECTACULAR_SETTINGS = {
 # carries the messages through folders under var/, so the same worker and beat run the same jobs.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+    # A broker that does not answer fails the publish within seconds (the outbox row waits for the
+    # sweeper) instead of holding up the request that caused the message.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60, "socket_connect_timeout": 3, "socket_timeout": 5}
 else:
     _queue_dir = VAR_DIR / "celery" / "queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)
@@ -223,6 +225,7 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -233,11 +236,55 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hukou.tasks.check_deadlines",
         "schedule": crontab(minute="*/15"),
     },
+    "sweep-sms": {
+        "task": "notices.tasks.sweep_sms",
+        "schedule": crontab(),  # every minute
+    },
     "clear-expired-sessions": {
         "task": "windows.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
     },
 }
+
+# --- SMS (notices) --------------------------------------------------------------------------
+# database: stored and shown on the development outbox page, nothing leaves the machine (quick start).
+# aliyun / tencent: the providers' official SDKs; http: a JSON webhook of the city's own gateway.
+SMS_BACKEND = env("SMS_BACKEND", default="database")
+SMS_ALIYUN_ACCESS_KEY_ID = env("SMS_ALIYUN_ACCESS_KEY_ID", default="")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env("SMS_ALIYUN_ACCESS_KEY_SECRET", default="")
+SMS_ALIYUN_SIGN_NAME = env("SMS_ALIYUN_SIGN_NAME", default="")
+SMS_ALIYUN_ENDPOINT = env("SMS_ALIYUN_ENDPOINT", default="dysmsapi.aliyuncs.com")
+SMS_TENCENT_SECRET_ID = env("SMS_TENCENT_SECRET_ID", default="")
+SMS_TENCENT_SECRET_KEY = env("SMS_TENCENT_SECRET_KEY", default="")
+SMS_TENCENT_SDK_APP_ID = env("SMS_TENCENT_SDK_APP_ID", default="")
+SMS_TENCENT_SIGN_NAME = env("SMS_TENCENT_SIGN_NAME", default="")
+SMS_TENCENT_REGION = env("SMS_TENCENT_REGION", default="ap-guangzhou")
+SMS_TENCENT_ENDPOINT = env("SMS_TENCENT_ENDPOINT", default="sms.tencentcloudapi.com")
+SMS_HTTP_URL = env("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env("SMS_HTTP_TOKEN", default="")
+# Seconds a provider call may take before it counts as a timeout (a transient error).
+SMS_TIMEOUT = env.float("SMS_TIMEOUT", default=10)
+# Delivery receipts: the shared token in the receipt URL (Aliyun, Tencent) and the HMAC key of the
+# webhook gateway's signature header.
+SMS_RECEIPT_TOKEN = env("SMS_RECEIPT_TOKEN", default="")
+SMS_HTTP_RECEIPT_SECRET = env("SMS_HTTP_RECEIPT_SECRET", default="")
+# Per phone: at most 1 a minute, 5 an hour, 10 a calendar day; more wait (never dropped).
+SMS_PHONE_LIMITS = {
+    "minute": env.int("SMS_LIMIT_PER_MINUTE", default=1),
+    "hour": env.int("SMS_LIMIT_PER_HOUR", default=5),
+    "day": env.int("SMS_LIMIT_PER_DAY", default=10),
+}
+# Non-urgent messages are not sent from 21:00 to 08:00 (local time); they wait until 08:00.
+SMS_QUIET_HOURS = (21, 8)
+SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=6)
+SMS_RETRY_BASE_SECONDS = env.int("SMS_RETRY_BASE_SECONDS", default=30)
+SMS_RETRY_MAX_SECONDS = env.int("SMS_RETRY_MAX_SECONDS", default=3600)
+SMS_THROTTLED_RETRY_SECONDS = env.int("SMS_THROTTLED_RETRY_SECONDS", default=60)
+# A message in "sending" this long was left by a crash; the sweeper recovers it.
+SMS_SENDING_TIMEOUT = env.int("SMS_SENDING_TIMEOUT", default=300)
+# A due message handed to the queue this long ago and still waiting was lost on the way; handed again.
+SMS_REQUEUE_AFTER = env.int("SMS_REQUEUE_AFTER", default=300)
+SMS_SWEEP_BATCH = env.int("SMS_SWEEP_BATCH", default=20000)
 
 # --- logging --------------------------------------------------------------------------------
 # "hukou.security" records every sign-in, failed sign-in, lockout and sign-out.
