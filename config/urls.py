@@ -24,6 +24,8 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("", include("windows.urls")),
     path("", include("hukou.urls")),
+    path("notices/", include("notices.urls")),
+    path("notices/receipts/", include("notices.receipt_urls")),
     path("api/", include("windows.api_urls")),
     path("api/", include("hukou.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

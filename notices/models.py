@@ -36,6 +36,21 @@ class SmsStatus(models.TextChoices):
     DEFERRED = "deferred", _("延后发送")
 
 
+# The shipped text of each purpose, until an admin edits it (and registers it at the provider).
+DEFAULT_TEXTS = {
+    Purpose.COMPLETION: (
+        "您在${station}办理的${service}已办结，请于${date}起${hours}携带${bring}到${window}领取。办件号${number}。"
+    ),
+    Purpose.SUPPLEMENT_REMINDER: (
+        "您在${station}容缺受理的${service}（办件号${number}），请于${due}前携带${missing}到窗口补交。"
+    ),
+    Purpose.NOTICE_COPY: (
+        "您在${station}申请的${service}（办件号${number}）需补正材料：${missing}。"
+        "请带齐材料和补正材料通知书到窗口办理。"
+    ),
+    Purpose.RATING_INVITATION: "您在${station}办理的${service}已办结，欢迎评价我们的服务：${link} （7日内有效）",
+}
+
 # Waiting to be sent (the sweeper and the send task take these once ``send_after`` has come).
 WAITING = (SmsStatus.QUEUED, SmsStatus.DEFERRED)
 # Counted against a phone's limits: handed, or being handed, to the provider.
@@ -59,6 +74,9 @@ class SmsTemplate(models.Model):
         verbose_name = _("短信模板")
         verbose_name_plural = _("短信模板")
         ordering = ["purpose"]
+        constraints = [
+            models.CheckConstraint(condition=Q(purpose__in=Purpose.values), name="sms_template_purpose_valid")
+        ]
 
     def __str__(self) -> str:
         return self.get_purpose_display()
@@ -131,6 +149,10 @@ class SmsMessage(models.Model):
         verbose_name = _("短信")
         verbose_name_plural = _("短信")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=SmsStatus.values), name="sms_status_valid"),
+            models.CheckConstraint(condition=Q(purpose__in=Purpose.values), name="sms_purpose_valid"),
+        ]
         indexes = [
             # The sweeper and the send task: waiting messages whose time has come.
             models.Index(fields=["send_after"], condition=Q(status__in=WAITING), name="sms_waiting_idx"),

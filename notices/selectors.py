@@ -8,6 +8,11 @@ from windows.access import scope_filter
 ATTENTION = (SmsStatus.FAILED, SmsStatus.DEFERRED)
 
 
+def sms_get(*, user, message_id: int) -> SmsMessage:
+    """One message within the user's scope; ``DoesNotExist`` whether it is missing or another unit's."""
+    return SmsMessage.objects.select_related("unit").get(scope_filter(user, "unit"), pk=message_id)
+
+
 def sms_for_reference(*, user, reference: str) -> QuerySet[SmsMessage]:
     """The messages sent about one record (a case's number), newest first, within the user's scope."""
     return SmsMessage.objects.filter(scope_filter(user, "unit"), reference=reference).order_by("-created_at", "-id")

@@ -15,12 +15,12 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
 from notices.backends import Backend, PermanentError, SendError, Throttled, get_backend
-from notices.models import COUNTED, WAITING, Purpose, SmsMessage, SmsStatus, SmsTemplate
+from notices.models import COUNTED, DEFAULT_TEXTS, WAITING, Purpose, SmsMessage, SmsStatus, SmsTemplate
 from notices.phones import normalise_phone
 from windows.access import can_act_on_unit, has_role
 from windows.errors import Conflict
@@ -34,6 +34,18 @@ SUPERVISOR_ROLES = (Role.STATION_SUPERVISOR, Role.BUREAU_SUPERVISOR, Role.ADMIN)
 # Waits longer than this are left to the sweeper rather than to a Celery countdown (a broker's visibility
 # timeout redelivers long-delayed tasks; the sweeper runs every minute anyway).
 COUNTDOWN_LIMIT = timedelta(minutes=5)
+
+
+# --- templates ----------------------------------------------------------------------------------
+
+
+def sms_templates_ensure(*, using: str = "default") -> int:
+    """Create the template of every purpose that has none, with the shipped text; returns how many.
+    Edited templates are left as they are."""
+    created = 0
+    for purpose, text in DEFAULT_TEXTS.items():
+        created += SmsTemplate.objects.using(using).get_or_create(purpose=purpose, defaults={"text": text})[1]
+    return created
 
 
 # --- queueing -----------------------------------------------------------------------------------
@@ -61,7 +73,8 @@ def sms_enqueue(
         return existing
     template = SmsTemplate.objects.filter(purpose=purpose).first()
     if template is None:
-        raise ValidationError({"purpose": [f"没有“{Purpose(purpose).label}”的短信模板，请先在后台添加。"]})
+        sms_templates_ensure()
+        template = SmsTemplate.objects.get(purpose=purpose)
     params = {name: str(value) for name, value in params.items()}
     with transaction.atomic():
         message, created = SmsMessage.objects.get_or_create(
@@ -127,15 +140,22 @@ def sms_send(*, message_id: int, backend: Backend | None = None, now: datetime |
             message.save(update_fields=["status", "send_after", "last_error", "updated_at"])
             enqueue_on_commit([message.pk], at=later)
             return message
+        # The message was handed to a provider before (and a timeout, say, left it unknown whether the
+        # provider took it): ask before sending it again. Asking when nothing was taken costs nothing.
+        ask_first = message.sending_started_at is not None
         message.status, message.sending_started_at, message.provider = SmsStatus.SENDING, now, backend.name
         message.attempts += 1
         message.save(update_fields=["status", "sending_started_at", "provider", "attempts", "updated_at"])
 
     try:
-        provider_id = backend.send(message)
+        provider_id = (backend.find_sent(message) if ask_first else None) or backend.send(message)
     except Throttled as exc:
         retry_after = timedelta(seconds=exc.retry_after or settings.SMS_THROTTLED_RETRY_SECONDS)
-        return _after_attempt(message, SmsStatus.DEFERRED, error=f"短信平台限流：{exc}", send_after=now + retry_after)
+        # "Later", not a failure: the attempt does not count against SMS_MAX_ATTEMPTS.
+        return _after_attempt(
+            message, SmsStatus.DEFERRED, error=f"短信平台限流：{exc}", send_after=now + retry_after,
+            attempts=message.attempts - 1,
+        )  # fmt: skip
     except PermanentError as exc:
         return _after_attempt(message, SmsStatus.FAILED, error=str(exc))
     except Exception as exc:  # TransientError, and anything a provider's SDK raises that we did not foresee
@@ -154,7 +174,13 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _after_attempt(
-    message: SmsMessage, status: SmsStatus, *, error: str = "", send_after=None, provider_message_id: str = ""
+    message: SmsMessage,
+    status: SmsStatus,
+    *,
+    error: str = "",
+    send_after=None,
+    provider_message_id: str = "",
+    attempts: int | None = None,
 ) -> SmsMessage:
     """Record an attempt's outcome, if the message is still the one this run claimed (a delivery receipt
     may have come first; it wins)."""
@@ -166,6 +192,8 @@ def _after_attempt(
         changes["failed_at"] = now
     if send_after is not None:
         changes["send_after"] = send_after
+    if attempts is not None:
+        changes["attempts"] = attempts
     with transaction.atomic():
         updated = SmsMessage.objects.filter(pk=message.pk, status=SmsStatus.SENDING).update(**changes)
         if updated and status in WAITING:
@@ -212,15 +240,15 @@ def not_before(message: SmsMessage, now: datetime) -> tuple[datetime | None, str
 
 
 def after_quiet_hours(at: datetime) -> datetime:
-    """``at``, or the end of the quiet hours (local time) if it falls inside them."""
+    """``at``, or the end of the quiet hours (local time) if it falls inside them. ``SMS_QUIET_HOURS`` is
+    (start hour, end hour), overnight when start > end; equal hours mean no quiet hours."""
     start, end = settings.SMS_QUIET_HOURS
     local = timezone.localtime(at)
+    quiet = (local.hour >= start or local.hour < end) if start > end else (start <= local.hour < end)
+    if start == end or not quiet:
+        return at
     morning = local.replace(hour=end, minute=0, second=0, microsecond=0)
-    if local.hour >= start:
-        return morning + timedelta(days=1)
-    if local.hour < end:
-        return morning
-    return at
+    return morning if morning > local else morning + timedelta(days=1)
 
 
 # --- the sweeper --------------------------------------------------------------------------------
@@ -245,13 +273,19 @@ def sms_sweep(*, backend: Backend | None = None, now: datetime | None = None) ->
                 continue
             try:
                 provider_id = backend.find_sent(message)
-            except SendError as exc:
+            except Exception as exc:  # a provider that cannot answer now must not stop the sweep
                 logger.warning("SMS %s: cannot ask the provider whether it was sent (%s); next sweep", pk, exc)
                 continue
             if provider_id:
                 message.status, message.provider_message_id, message.sent_at = SmsStatus.SENT, provider_id, now
                 message.save(update_fields=["status", "provider_message_id", "sent_at", "updated_at"])
                 sent += 1
+            elif message.attempts >= settings.SMS_MAX_ATTEMPTS:
+                # Its sending killed the worker every time: stop, or it loops for ever.
+                message.status, message.failed_at = SmsStatus.FAILED, now
+                message.last_error = f"发送{message.attempts}次均中断（进程退出），不再重试"
+                message.save(update_fields=["status", "failed_at", "last_error", "updated_at"])
+                logger.warning("SMS %s failed for good: %s", pk, message.last_error)
             else:
                 message.status, message.send_after = SmsStatus.QUEUED, now
                 message.last_error = "发送中断（进程退出），重新发送"
@@ -306,7 +340,8 @@ def sms_receipt(
         if message.status == SmsStatus.DELIVERED:
             return message  # receipts repeat; a later failure report does not undo a delivery
         message.provider = message.provider or provider
-        message.provider_message_id = message.provider_message_id or provider_message_id
+        # The receipt's id is the provider's own (a message recovered after a crash may hold a stand-in).
+        message.provider_message_id = provider_message_id or message.provider_message_id
         if delivered:
             message.status, message.delivered_at = SmsStatus.DELIVERED, at or timezone.now()
         else:

@@ -222,6 +222,7 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
+        "control_folder": str(VAR_DIR / "celery" / "control"),  # remote control (inspect, purge), not ./control
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -274,8 +275,9 @@ SMS_PHONE_LIMITS = {
     "hour": env.int("SMS_LIMIT_PER_HOUR", default=5),
     "day": env.int("SMS_LIMIT_PER_DAY", default=10),
 }
-# Non-urgent messages are not sent from 21:00 to 08:00 (local time); they wait until 08:00.
-SMS_QUIET_HOURS = (21, 8)
+# Non-urgent messages are not sent from 21:00 to 08:00 (local time); they wait until 08:00. Equal hours:
+# no quiet hours.
+SMS_QUIET_HOURS = (env.int("SMS_QUIET_START", default=21), env.int("SMS_QUIET_END", default=8))
 SMS_MAX_ATTEMPTS = env.int("SMS_MAX_ATTEMPTS", default=6)
 SMS_RETRY_BASE_SECONDS = env.int("SMS_RETRY_BASE_SECONDS", default=30)
 SMS_RETRY_MAX_SECONDS = env.int("SMS_RETRY_MAX_SECONDS", default=3600)
