@@ -235,6 +235,11 @@ class CaseTransitionInput(serializers.Serializer):
     version = serializers.IntegerField(help_text="读取办件时的版本号；已被他人修改则返回 409")
     supplement_due_on = serializers.DateField(required=False, allow_null=True, default=None)
     commitment_signed = serializers.BooleanField(default=False, help_text="容缺受理时须为 true（承诺书已签署）")
+    send_sms = serializers.BooleanField(
+        default=False,
+        help_text="一次性告知（notify）时可选：为 true 则同时把告知单所列材料以短信发给申请人（“短信发送”）。"
+        "其他操作忽略此项；办结短信总是发送。",
+    )
 
 
 class CaseMaterialsInput(serializers.Serializer):
@@ -292,9 +297,11 @@ class CaseDetail(CaseScoped, generics.RetrieveAPIView):
 
 
 class CaseTransition(CaseScoped, APIView):
-    """Move a case: accept, accept_deficient (容缺), notify (一次性告知), submit_review, approve, complete,
-    collect, reject (legal_basis required), withdraw, suspend (note required), resume. 403 when your role
-    may not; 409 when the case's state does not allow it or the version is stale."""
+    """Move a case: accept, accept_deficient (容缺), notify (一次性告知; send_sms for a copy by SMS),
+    submit_review, approve, complete, collect, reject (legal_basis required), withdraw, suspend (note
+    required), resume. Completing a case (complete, approve) queues the citizen's completion SMS; when
+    an SMS cannot be written the move is not made (400). 403 when your role may not; 409 when the case's
+    state does not allow it or the version is stale."""
 
     @extend_schema(request=CaseTransitionInput, responses={200: CaseOutput, **error_responses(400, 403, 404, 409)})
     def post(self, request, number: str):

@@ -70,6 +70,7 @@ class CaseIntakeForm(SelfCheckForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("作为说明印在告知书上；所缺材料只能是清单中的，备注不能增加材料要求。"),
     )
+    send_sms = forms.BooleanField(label=_("短信发送"), required=False)  # a copy of the notice by SMS
     action = forms.ChoiceField(label=_("操作"))
 
     def __init__(self, *args, service_type: ServiceType, windows, actions, **kwargs):
@@ -109,6 +110,7 @@ class CaseTransitionForm(forms.Form):
     )
     supplement_due_on = forms.DateField(label=_("容缺材料补齐期限"), required=False, widget=DateInput)
     commitment_signed = forms.BooleanField(label=_("申请人已签署容缺受理承诺书"), required=False)
+    send_sms = forms.BooleanField(label=_("短信发送"), required=False)
 
 
 class CaseMaterialsForm(forms.Form):

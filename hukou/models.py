@@ -259,6 +259,8 @@ class Case(TimeStamped):
     warned_at = models.DateTimeField(_("临期预警时间"), null=True, blank=True)
     overdue_on = models.DateField(_("超期起始日"), null=True, blank=True)
     supplement_overdue_on = models.DateField(_("容缺材料逾期起始日"), null=True, blank=True)
+    # The day the 容缺 reminder SMS was queued (cleared when a suspension moves the deadline).
+    supplement_reminded_on = models.DateField(_("容缺补交提醒日期"), null=True, blank=True)
     deemed_accepted_on = models.DateField(
         _("视为受理日期"),
         null=True,
@@ -304,6 +306,12 @@ class Case(TimeStamped):
                 fields=["supplement_due_on"],
                 condition=Q(status=CaseStatus.ACCEPTED_DEFICIENT, supplement_overdue_on__isnull=True),
                 name="case_supplement_due_idx",
+            ),
+            # deadline job: 容缺 deadlines within the next two working days, not reminded yet
+            models.Index(
+                fields=["supplement_due_on"],
+                condition=Q(status=CaseStatus.ACCEPTED_DEFICIENT, supplement_reminded_on__isnull=True),
+                name="case_supplement_remind_idx",
             ),
             # deadline job: drafts holding materials with no decision (行政许可法 第三十二条)
             models.Index(

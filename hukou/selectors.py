@@ -85,6 +85,7 @@ def document_get(*, user, number: str) -> CaseDocument:
 # --- deadlines: which running cases stand where (the deadline job, the workbench, the case list) -----
 
 DECISION_WORKING_DAYS = 5  # 行政许可法 第三十二条: decide on an application within 5 (working) days
+REMINDER_WORKING_DAYS = 2  # the 容缺 reminder SMS: from two working days before the deadline
 
 
 def due_soon(today: date) -> Q:
@@ -98,6 +99,15 @@ def overdue(today: date) -> Q:
 
 def supplements_overdue(today: date) -> Q:
     return Q(status=CaseStatus.ACCEPTED_DEFICIENT, supplement_due_on__lt=today)
+
+
+def supplements_due_soon(today: date) -> Q:
+    """容缺 cases whose deadline is today or within the next two working days (their reminder is due)."""
+    return Q(
+        status=CaseStatus.ACCEPTED_DEFICIENT,
+        supplement_due_on__gte=today,
+        supplement_due_on__lte=add_working_days(today, REMINDER_WORKING_DAYS),
+    )
 
 
 def undecided_cutoff(today: date) -> date:

@@ -51,6 +51,15 @@ DEFAULT_TEXTS = {
     Purpose.RATING_INVITATION: "您在${station}办理的${service}已办结，欢迎评价我们的服务：${link} （7日内有效）",
 }
 
+# The parameters each purpose's callers supply: a template may use these and no others (one that asked for
+# another could never be rendered, and the case move that sends it would be refused).
+PARAMETERS = {
+    Purpose.COMPLETION: ("station", "service", "date", "hours", "bring", "window", "number"),
+    Purpose.SUPPLEMENT_REMINDER: ("station", "service", "number", "due", "missing"),
+    Purpose.NOTICE_COPY: ("station", "service", "number", "missing"),
+    Purpose.RATING_INVITATION: ("station", "service", "link"),
+}
+
 # Waiting to be sent (the sweeper and the send task take these once ``send_after`` has come).
 WAITING = (SmsStatus.QUEUED, SmsStatus.DEFERRED)
 # Counted against a phone's limits: handed, or being handed, to the provider.
@@ -91,6 +100,13 @@ class SmsTemplate(models.Model):
         if SIGNATURE.search(self.text or ""):
             errors.append(_("不要在内容里写签名【…】：签名由短信平台加上。"))
         stray = re.sub(PLACEHOLDER, "", self.text or "")
+        unknown = [name for name in self.parameters if name not in PARAMETERS.get(self.purpose, ())]
+        if unknown:
+            errors.append(
+                _("“%(purpose)s”没有这些参数：%(names)s。可用的参数：%(known)s。")
+                % {"purpose": self.get_purpose_display(), "names": "、".join(unknown),
+                   "known": "、".join(PARAMETERS.get(self.purpose, ()))}
+            )  # fmt: skip
         if "${" in stray:
             errors.append(_("参数写作 ${参数名}，参数名用小写英文字母、数字和下划线。"))
         if errors:

@@ -31,6 +31,7 @@ from hukou.models import (
     Sequence,
     ServiceType,
 )
+from hukou.services import sms
 from hukou.services.checklist import ChecklistDecision, Decision, checklist_decide
 from windows.access import can_act_on_unit, staff_of
 from windows.errors import Conflict
@@ -453,10 +454,14 @@ def case_transition(
     version: int | None = None,
     supplement_due_on: date | None = None,
     commitment_signed: bool = False,
+    send_sms: bool = False,
     today: date | None = None,
 ) -> Case:
     """Move a case. Raises PermissionDenied (role, unit, qualification), Conflict (state, stale
-    version) or ValidationError (what the move needs is missing)."""
+    version) or ValidationError (what the move needs is missing).
+
+    Completing a case queues its completion SMS, and a one-time notice with ``send_sms`` a copy of the
+    notice by SMS, in this transaction (hukou.services.sms); an SMS that cannot be written stops the move."""
     today = _today(today)
     if action not in TRANSITION_ACTIONS:
         raise ValidationError({"action": [_("未知的操作：%(action)s。") % {"action": action}]})
@@ -472,12 +477,13 @@ def case_transition(
     note = (note or "").strip()
     fields = {"status"}
     counts_visit = False
+    notice = None
 
     if action == Action.NOTIFY:
         decision = case_decision(case)
         if decision.decision == Decision.ACCEPT:
             raise ValidationError({"action": [NOTHING_MISSING]})
-        _issue_one_time_notice(case, actor, decision, note, today)
+        notice = _issue_one_time_notice(case, actor, decision, note, today)
         counts_visit = True
     elif action in (Action.ACCEPT, Action.ACCEPT_DEFICIENT) and from_status != S.ACCEPTED_DEFICIENT:
         decision = case_decision(case)
@@ -532,7 +538,7 @@ def case_transition(
         _extend_for_suspension(case, today)
         case.status_before_suspension = ""
         case.suspended_on = None
-        fields |= {"due_on", "supplement_due_on", "status_before_suspension", "suspended_on"}
+        fields |= {"due_on", "supplement_due_on", "supplement_reminded_on", "status_before_suspension", "suspended_on"}
 
     case.status = target
     if counts_visit and _count_visit(case, today, actor):
@@ -540,6 +546,10 @@ def case_transition(
     _touch(case, actor, fields)
     detail = note if action != Action.REJECT else f"{legal_basis}{'；' + note if note else ''}"
     _event(case, actor, action, from_status=from_status, note=detail)
+    if target == S.COMPLETED:
+        sms.case_sms_completion(case=case, today=today)
+    elif notice is not None and send_sms:
+        sms.case_sms_notice_copy(case=case, notice=notice)
     return case
 
 
@@ -570,6 +580,7 @@ def _extend_for_suspension(case: Case, today: date) -> None:
         case.due_on = add_working_days(case.due_on, stopped)
     if case.supplement_due_on:
         case.supplement_due_on = add_working_days(case.supplement_due_on, stopped)
+        case.supplement_reminded_on = None  # a new deadline gets its own reminder
 
 
 # --- documents --------------------------------------------------------------------------------

@@ -1,27 +1,34 @@
 """The deadline job: early warnings, overdue cases, overdue 容缺 supplements, and applications that
-count as accepted because nobody decided on them within 5 working days (行政许可法 第三十二条).
+count as accepted because nobody decided on them within 5 working days (行政许可法 第三十二条); and
+the citizens' SMS reminder two working days before a 容缺 deadline.
 
 Each kind is one indexed query for the cases not flagged yet; flagging sets a date on the case and
-notifies the receiving officer and the station's supervisors in the same transaction, so running the
-job twice notifies once, and two workers never flag the same case (rows are claimed with SKIP LOCKED).
+notifies the receiving officer and the station's supervisors (the reminder: queues the citizen's SMS)
+in the same transaction, so running the job twice notifies once, and two workers never flag the same
+case (rows are claimed with SKIP LOCKED).
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from hukou.models import Case
-from hukou.selectors import due_soon, overdue, supplements_overdue, undecided
+from hukou.models import Case, CaseDocument, DocumentKind
+from hukou.selectors import due_soon, overdue, supplements_due_soon, supplements_overdue, undecided
+from hukou.services.sms import case_sms_supplement_reminder
 from windows.models import Role, Staff
 from windows.services import notifications_send
+
+logger = logging.getLogger("hukou.deadlines")
 
 WARN_TEXT = "临期预警：办件 {number}（{service}）将于 {due} 到期，请抓紧办理。"
 OVERDUE_TEXT = "超期：办件 {number}（{service}）已超过承诺办结日期 {due}。"
@@ -64,6 +71,7 @@ class DeadlineReport:
     overdue: list[str] = field(default_factory=list)
     supplements_overdue: list[str] = field(default_factory=list)
     deemed_accepted: list[str] = field(default_factory=list)
+    supplement_reminders: list[str] = field(default_factory=list)
 
 
 def deadlines_scan(*, today: date | None = None) -> DeadlineReport:
@@ -73,6 +81,7 @@ def deadlines_scan(*, today: date | None = None) -> DeadlineReport:
     report = DeadlineReport()
     for kind in KINDS:
         setattr(report, kind.report_field, _flag(kind, today, now))
+    report.supplement_reminders = _remind_supplements(today)
     return report
 
 
@@ -119,3 +128,55 @@ def _station_supervisors(station_ids: set[int]) -> dict[int, list]:
     for unit_id, user_id in rows.values_list("unit_id", "user_id"):
         supervisors.setdefault(unit_id, []).append(user_id)
     return supervisors
+
+
+# --- the 容缺 reminder SMS ---------------------------------------------------------------------------
+
+# What the reminder reads of a case: its SMS's parameters, phone and unit.
+REMINDER_FIELDS = ["number", "phone", "station_id", "service_type_id", "supplement_due_on"]
+
+
+def reminders_claimable(today: date) -> QuerySet[Case]:
+    """The 容缺 cases whose deadline is within two working days and not reminded yet, locked for
+    reminding (SKIP LOCKED, as ``claimable``), with what the SMS says loaded."""
+    return (
+        Case.objects.filter(supplements_due_soon(today), supplement_reminded_on__isnull=True)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("service_type", "station")
+        .only(*REMINDER_FIELDS, "service_type__name", "station__name")
+        .order_by()
+    )
+
+
+def _remind_supplements(today: date) -> list[str]:
+    """Claim the cases (one query), record the reminder on them (one UPDATE), read their commitments'
+    deferred materials (one query) and queue each citizen's SMS, all in one transaction. An SMS that
+    cannot be written leaves every claimed case unreminded, for the next run, and is logged; the
+    other kinds have run already."""
+    try:
+        with transaction.atomic():
+            claimed = list(reminders_claimable(today))
+            if not claimed:
+                return []
+            pks = [case.pk for case in claimed]
+            Case.objects.filter(pk__in=pks).update(supplement_reminded_on=today)
+            deferred = _deferred_materials(pks)
+            reminded = [
+                case.number
+                for case in claimed
+                if case_sms_supplement_reminder(case=case, deferred=deferred.get(case.pk)) is not None
+            ]
+    except ValidationError:
+        logger.exception("Deadline job: the 容缺 reminders cannot be queued; they stay due for the next run")
+        return []
+    return reminded
+
+
+def _deferred_materials(case_ids: list[int]) -> dict[int, list | None]:
+    """Each case's deferred materials, as its (latest) 容缺 commitment recorded them."""
+    rows = (
+        CaseDocument.objects.filter(case_id__in=case_ids, kind=DocumentKind.COMMITMENT)
+        .order_by("issued_at", "id")
+        .values_list("case_id", "content")
+    )
+    return {case_id: content.get("deferred") for case_id, content in rows}

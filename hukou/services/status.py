@@ -195,11 +195,19 @@ class MissingRequirement:
 
 @dataclass(frozen=True)
 class Pickup:
+    """Where, when and with what to collect a completed case's result: the lookup shows it, and the
+    completion SMS says it (hukou.services.sms)."""
+
     station: str
     address: str
     hours: str
     window: int | None
     bring: tuple[str, ...]
+
+    @property
+    def window_label(self) -> str:
+        """3号窗口, or 户籍窗口 when the case has no window."""
+        return _("%(n)s号窗口") % {"n": self.window} if self.window else str(_("户籍窗口"))
 
 
 @dataclass(frozen=True)
@@ -251,8 +259,9 @@ class PublicStatus:
         return "progress"
 
 
-def _missing_list(entries: list[dict] | None) -> tuple[MissingRequirement, ...]:
-    """A notice's stored entries, in order; entries sharing a group form one requirement."""
+def missing_requirements(entries: list[dict] | None) -> tuple[MissingRequirement, ...]:
+    """A notice's (or a commitment's) stored entries, in order; entries sharing a group form one
+    requirement."""
     requirements = []
     for group, members in grouped(entries or [], lambda entry: entry.get("group")):
         items = tuple(MissingItem(e["name"], e.get("detail") or "", bool(e.get("deferrable"))) for e in members)
@@ -279,15 +288,15 @@ def _public_status(case: _LookupCase) -> PublicStatus:
             stage = Stage.SUPPLEMENTED
         entry = {"stage": stage.value, "title": stage.label, "on": timezone.localdate(at)}
         if stage == Stage.NOTICE:
-            entry["missing"] = _missing_list(next(notices, None))
+            entry["missing"] = missing_requirements(next(notices, None))
         elif stage in (Stage.ACCEPTED, Stage.ACCEPTED_DEFICIENT):
             entry["due_on"] = case.due_on
         if stage == Stage.ACCEPTED_DEFICIENT:
-            entry["missing"] = _missing_list(next(commitments, None))
+            entry["missing"] = missing_requirements(next(commitments, None))
             if case.status == CaseStatus.ACCEPTED_DEFICIENT:
                 entry["supplement_due_on"] = case.supplement_due_on
         if stage == Stage.COMPLETED and case.status == CaseStatus.COMPLETED:
-            entry["pickup"] = _pickup(case)
+            entry["pickup"] = pickup_of(case)
         timeline.append(TimelineEntry(**entry))
 
     label, hint = STATUS_TEXT[case.status]
@@ -308,7 +317,8 @@ def _public_status(case: _LookupCase) -> PublicStatus:
     )
 
 
-def _pickup(case: _LookupCase) -> Pickup:
+def pickup_of(case: _LookupCase | Case) -> Pickup:
+    """The pickup of a case: the lookup's own read of it, or a ``Case`` (its window is read if not loaded)."""
     station = case.station
     return Pickup(
         station=station.name,

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from hukou.models import Case, CaseStatus
+from hukou.services import case_transition
 from hukou.tests.factories import ID_NUMBERS, items_by_name, make_case
 from windows.tests.openapi import assert_matches_schema
 
@@ -172,3 +173,62 @@ def test_token_authentication_and_no_access_without_it(client, staff, permit):
     response = client.get("/api/cases/", headers={"Authorization": f"Token {token.key}"})
     assert response.status_code == 200 and response.json()["count"] == 1
     assert response.json()["results"][0]["status"] == CaseStatus.DRAFT
+
+
+# --- SMS -----------------------------------------------------------------------------------------
+
+
+def test_notify_with_send_sms_texts_a_copy_and_without_it_nothing(api, staff, permit):
+    from notices.models import Purpose, SmsMessage
+
+    quiet = make_case(actor=staff["officer"], service_type=permit, provided_names=["居民身份证"])
+    body = {"action": "notify", "version": quiet.version}
+    assert api(staff["officer"], "post", f"/api/cases/{quiet.number}/transitions/", body).status_code == 200
+    assert not SmsMessage.objects.exists()
+
+    texted = make_case(actor=staff["officer"], service_type=permit, provided_names=["居民身份证"])
+    body = {"action": "notify", "version": texted.version, "send_sms": True}
+    response = api(staff["officer"], "post", f"/api/cases/{texted.number}/transitions/", body)
+    assert response.status_code == 200
+    message = SmsMessage.objects.get()
+    assert message.purpose == Purpose.NOTICE_COPY and message.reference == texted.number
+
+
+def test_send_sms_must_be_a_boolean(api, staff, permit):
+    case = make_case(actor=staff["officer"], service_type=permit, provided_names=["居民身份证"])
+    body = {"action": "notify", "version": case.version, "send_sms": "maybe"}
+    response = api(staff["officer"], "post", f"/api/cases/{case.number}/transitions/", body)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["send_sms"]
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DRAFT
+
+
+def test_completing_through_the_api_queues_the_sms_or_is_a_400_when_it_cannot(api, staff, permit):
+    from notices.models import Purpose, SmsMessage, SmsTemplate
+
+    case = make_case(actor=staff["officer"], service_type=permit, provided_names=["居民身份证", "居住证明"])
+    case = case_transition(case=case, actor=staff["officer"], action="accept")
+    url = f"/api/cases/{case.number}/transitions/"
+    SmsTemplate.objects.filter(purpose=Purpose.COMPLETION).update(text="${station}${unknown}")
+    response = api(staff["officer"], "post", url, {"action": "complete", "version": case.version})
+    assert response.status_code == 400
+    assert "本次操作未执行" in response.json()["errors"]["action"][0]
+    assert not SmsMessage.objects.exists()
+
+    SmsTemplate.objects.filter(purpose=Purpose.COMPLETION).update(text="${station}：${number}已办结")
+    response = api(staff["officer"], "post", url, {"action": "complete", "version": case.version})
+    assert response.status_code == 200 and response.json()["status"] == "completed"
+    assert SmsMessage.objects.get().text == f"东关派出所：{case.number}已办结"
+
+
+def test_the_schema_documents_send_sms_on_the_transition_input():
+    from windows.tests.openapi import api_schema
+
+    schema = api_schema()
+    body = schema["paths"]["/api/cases/{number}/transitions/"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"] == {"$ref": "#/components/schemas/CaseTransitionInputRequest"}
+    send_sms = schema["components"]["schemas"]["CaseTransitionInputRequest"]["properties"]["send_sms"]
+    assert send_sms["type"] == "boolean" and send_sms["default"] is False
+    assert "短信发送" in send_sms["description"]
+    assert "send_sms" not in schema["components"]["schemas"]["CaseTransitionInputRequest"].get("required", [])

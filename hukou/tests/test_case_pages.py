@@ -13,6 +13,7 @@ from hukou.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind
 from hukou.services import Action, case_transition
 from hukou.services import cases as case_services
 from hukou.tests.factories import ID_NUMBERS, items_by_name, make_case
+from notices.models import SmsMessage
 from windows.workdays import add_working_days
 
 pytestmark = pytest.mark.django_db
@@ -581,3 +582,118 @@ def test_the_export_is_the_filtered_list_with_personal_data_masked(client, staff
 
     everything = b"".join(client.get("/cases/export.csv").streaming_content).decode("utf-8-sig")
     assert "赵六" in everything and "孙七" not in everything  # another station's case is not exported
+
+
+# --- SMS: the notice copy on demand, the history on the case page --------------------------------
+
+
+def sms_section(page: str) -> str:
+    start = page.index('id="sms"')
+    return page[start : page.index("</section>", start)]
+
+
+@pytest.fixture
+def accepted(staff, permit):
+    """A complete residence-permit case at S1, accepted (phone 139****5678)."""
+    case = make_case(actor=staff["officer"], service_type=permit, provided_names=PERMIT_COMPLETE, phone="13912345678")
+    return case_transition(case=case, actor=staff["officer"], action=Action.ACCEPT)
+
+
+def test_completing_on_the_case_page_lists_the_completion_sms_masked(client, staff, accepted):
+    client = signed_in(client, staff["officer"])
+    assert "尚未给申请人发过短信" in sms_section(page_of(client.get(case_url(accepted))))
+    response = client.post(case_url(accepted, "move/"), move_data(accepted, Action.COMPLETE))
+    assert response.status_code == 302
+    history = sms_section(page_of(client.get(case_url(accepted))))
+    for text in ("短信记录", "办结通知", "139****5678", "待发送", "创建", f"办件号{accepted.number}"):
+        assert text in history, text
+    assert "13912345678" not in history
+    assert history.count('data-testid="sms"') == 1
+
+
+def test_the_history_shows_every_message_newest_first_with_its_times_and_last_error(client, staff, case, org):
+    from notices.models import SmsMessage, SmsStatus
+    from notices.tests.factories import make_sms
+
+    first = make_sms(unit=org["east_station"], reference=case.number, phone="13700001111")
+    make_sms(unit=org["east_station"], reference=case.number, phone="13700002222")
+    SmsMessage.objects.filter(pk=first.pk).update(
+        status=SmsStatus.FAILED, last_error="未送达：用户关机或停机", sent_at=timezone.now(), failed_at=timezone.now()
+    )
+    make_sms(unit=org["east_station"], reference="S1-OTHER-0001")  # another case's
+    history = sms_section(page_of(signed_in(client, staff["officer"]).get(case_url(case))))
+    assert history.count('data-testid="sms"') == 2
+    assert history.index("137****2222") < history.index("137****1111")
+    assert "发送失败" in history and "未送达：用户关机或停机" in history and "发送" in history and "失败" in history
+
+
+@pytest.mark.parametrize("who", ["other_officer", "other_district"])
+def test_another_units_officer_sees_neither_the_case_nor_its_messages(client, staff, accepted, who):
+    from notices.selectors import sms_for_reference
+
+    case_transition(case=accepted, actor=staff["officer"], action=Action.COMPLETE)
+    assert signed_in(client, staff[who]).get(case_url(accepted)).status_code == 404
+    assert not sms_for_reference(user=staff[who], reference=accepted.number).exists()
+    assert sms_for_reference(user=staff["district"], reference=accepted.number).count() == 1
+    assert "139****5678" in sms_section(page_of(signed_in(client, staff["district"]).get(case_url(accepted))))
+
+
+def test_the_case_page_costs_one_query_for_its_sms_history_however_long(
+    client, staff, case, org, django_assert_max_num_queries
+):
+    from notices.tests.factories import make_sms
+
+    client = signed_in(client, staff["officer"])
+    client.get(case_url(case))  # sessions, caches and prepared statements warmed up
+    # 17 for the page as it was (session, user, case, checklist, materials, events, documents…) + 1: the SMS
+    with django_assert_max_num_queries(18) as empty:
+        client.get(case_url(case))
+    for phone in ("13700001111", "13700002222", "13700003333"):
+        make_sms(unit=org["east_station"], reference=case.number, phone=phone)
+    with django_assert_max_num_queries(len(empty.captured_queries)) as full:
+        page = page_of(client.get(case_url(case)))
+    assert sms_section(page).count('data-testid="sms"') == 3
+    assert sum("notices_smsmessage" in q["sql"] for q in full.captured_queries) == 1
+
+
+def test_the_notice_offers_sms_unticked_and_sends_the_copy_only_when_ticked(client, staff, permit):
+    client = signed_in(client, staff["officer"])
+    quiet = make_case(actor=staff["officer"], service_type=permit, provided_names=["居民身份证"])
+    page = page_of(client.get(case_url(quiet)))
+    assert '<input type="checkbox" name="send_sms" data-testid="notify-send-sms">' in page  # not checked
+    assert client.post(case_url(quiet, "move/"), move_data(quiet, Action.NOTIFY)).status_code == 302
+    assert not SmsMessage.objects.exists()
+
+    texted = make_case(actor=staff["officer"], service_type=permit, provided_names=["居民身份证"])
+    response = client.post(case_url(texted, "move/"), move_data(texted, Action.NOTIFY, send_sms="on"))
+    assert response.status_code == 302
+    message = SmsMessage.objects.get()
+    assert message.purpose == "notice_copy" and message.reference == texted.number
+    assert message.params["missing"] == "房屋租赁合同或居住证明或务工经商证明或就医、就学证明"
+    assert "告知单" in sms_section(page_of(client.get(case_url(texted))))
+
+
+def test_intake_sends_the_notice_copy_when_ticked(client, staff, permit):
+    client = signed_in(client, staff["officer"])
+    form = page_of(
+        client.post("/cases/new/decision/", intake_data(permit, ["居民身份证"]), headers={"HX-Request": "true"})
+    )
+    assert 'name="send_sms"' in form and "短信发送" in form
+    response = client.post(INTAKE, intake_data(permit, ["居民身份证"], "notify", send_sms="on"))
+    assert response.status_code == 302
+    case = Case.objects.get()
+    message = SmsMessage.objects.get()
+    assert message.purpose == "notice_copy" and message.phone == "13800138000" and message.reference == case.number
+
+
+def test_an_sms_that_cannot_be_written_keeps_the_case_as_it_was_and_says_why(client, staff, accepted):
+    from notices.models import SmsTemplate
+
+    SmsTemplate.objects.filter(purpose="completion").update(text="${station}${unknown}")
+    response = signed_in(client, staff["officer"]).post(
+        case_url(accepted, "move/"), move_data(accepted, Action.COMPLETE)
+    )
+    assert response.status_code == 200
+    assert "“办结通知”短信无法生成（短信模板“办结通知”缺少参数：unknown），本次操作未执行。" in page_of(response)
+    accepted.refresh_from_db()
+    assert accepted.status == S.ACCEPTED and not SmsMessage.objects.exists()

@@ -1,5 +1,5 @@
 """The deadline job, with time frozen around National Day 2026 (1-7 October off, Saturday
-10 October a make-up working day)."""
+10 October a make-up working day), and the 容缺 reminder SMS it queues."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -11,9 +11,10 @@ from django.core.management import call_command
 
 from hukou.models import Case
 from hukou.selectors import undecided_cutoff
-from hukou.services import Action, case_transition
-from hukou.services.deadlines import deadlines_scan
-from hukou.tests.factories import make_case, make_service_type
+from hukou.services import Action, case_record_materials, case_transition
+from hukou.services.deadlines import deadlines_scan, reminders_claimable
+from hukou.tests.factories import items_by_name, make_case, make_service_type
+from notices.models import Purpose, SmsMessage, SmsTemplate
 from windows.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +145,132 @@ def test_the_command_and_the_beat_schedule(accepted, capsys):
     schedule = settings.CELERY_BEAT_SCHEDULE["check-deadlines"]
     assert schedule["task"] == "hukou.tasks.check_deadlines"
     assert schedule["schedule"].minute == {0, 15, 30, 45}
+
+
+# --- the 容缺 reminder SMS: from two working days before the supplement deadline --------------------
+
+DEFICIENT = ["身份证", "户口簿", "出生医学证明"]  # the copies and the photos deferred
+
+
+def deficient(staff, supplement_due_on: date, accepted_on: date = date(2026, 9, 28), **overrides):
+    """A case accepted with its deferrable materials missing, to be supplied by ``supplement_due_on``."""
+    service = make_service_type(time_limit_days=15)
+    case = make_case(actor=staff["officer"], service_type=service, provided_names=DEFICIENT, today=accepted_on,
+                     **overrides)  # fmt: skip
+    return case_transition(case=case, actor=staff["officer"], action=Action.ACCEPT_DEFICIENT, commitment_signed=True,
+                           supplement_due_on=supplement_due_on, today=accepted_on)  # fmt: skip
+
+
+def reminders(day: date, hour: int = 10) -> list[str]:
+    with at(day, hour):
+        return deadlines_scan().supplement_reminders
+
+
+def test_the_reminder_goes_two_working_days_before_the_deadline_across_national_day(staff):
+    # Deadlines on the Friday after the holiday, the make-up Saturday and the Monday after them.
+    friday, saturday, monday = (deficient(staff, date(2026, 10, d)) for d in (9, 10, 12))
+    assert reminders(date(2026, 9, 29)) == []  # two working days on: 8 October
+    assert reminders(date(2026, 9, 30)) == [friday.number]  # two working days on: 9 October
+    for day in range(1, 8):  # the holiday: two working days on is 9 October
+        assert reminders(date(2026, 10, day)) == [], day
+    assert reminders(date(2026, 10, 8)) == [saturday.number]  # 9 and (make-up) 10 October
+    assert reminders(date(2026, 10, 9)) == [monday.number]  # 10 and 12 October
+    assert SmsMessage.objects.filter(purpose=Purpose.SUPPLEMENT_REMINDER).count() == 3
+    friday.refresh_from_db()
+    assert friday.supplement_reminded_on == date(2026, 9, 30)
+
+
+def test_the_reminder_says_what_to_bring_by_when_and_is_keyed_by_case_and_deadline(staff, org):
+    case = deficient(staff, date(2026, 10, 9), phone="13912345678")
+    assert reminders(date(2026, 9, 30)) == [case.number]
+    message = SmsMessage.objects.get()
+    assert message.text == (
+        f"您在东关派出所容缺受理的测试事项（办件号{case.number}），请于10月9日前携带户口簿复印件、照片或照相回执到窗口补交。"
+    )
+    assert message.idempotency_key == f"case:{case.pk}:supplement_reminder:2026-10-09"
+    assert message.phone == "13912345678" and message.reference == case.number
+    assert message.unit == org["east_station"]
+
+
+def test_running_the_job_twice_sends_once(staff):
+    case = deficient(staff, date(2026, 10, 9))
+    assert reminders(date(2026, 9, 30)) == [case.number]
+    assert reminders(date(2026, 9, 30), hour=11) == []
+    assert reminders(date(2026, 10, 8)) == []
+    assert reminders(date(2026, 10, 9)) == []  # the deadline day itself: reminded already
+    assert SmsMessage.objects.count() == 1
+
+
+def test_a_deadline_set_inside_the_window_is_reminded_at_the_next_run(staff):
+    case = deficient(staff, date(2026, 10, 8), accepted_on=date(2026, 9, 30))
+    assert reminders(date(2026, 9, 30)) == [case.number]
+
+
+def test_no_reminder_once_supplied_past_the_deadline_or_while_suspended(staff):
+    supplied = deficient(staff, date(2026, 10, 9))
+    items = items_by_name(supplied.service_type)
+    supplied = case_record_materials(case=supplied, actor=staff["officer"], today=date(2026, 9, 29),
+                                     provided=[items["户口簿复印件"].pk, items["照片"].pk])  # fmt: skip
+    case_transition(case=supplied, actor=staff["officer"], action=Action.ACCEPT, today=date(2026, 9, 29))
+    suspended = deficient(staff, date(2026, 10, 9))
+    case_transition(
+        case=suspended, actor=staff["officer"], action=Action.SUSPEND, note="待核查", today=date(2026, 9, 29)
+    )
+    past = deficient(staff, date(2026, 9, 29))
+    assert reminders(date(2026, 9, 30)) == []
+    assert Case.objects.get(pk=past.pk).supplement_reminded_on is None
+    assert not SmsMessage.objects.exists()
+
+
+def test_a_deadline_moved_by_a_suspension_is_reminded_again(staff):
+    case = deficient(staff, date(2026, 10, 9))
+    assert reminders(date(2026, 9, 30)) == [case.number]
+    case.refresh_from_db()
+    case = case_transition(
+        case=case, actor=staff["officer"], action=Action.SUSPEND, note="待核查", today=date(2026, 10, 8)
+    )
+    case = case_transition(case=case, actor=staff["officer"], action=Action.RESUME, today=date(2026, 10, 9))
+    assert case.supplement_due_on == date(2026, 10, 10)  # one working day (9 October) on
+    assert case.supplement_reminded_on is None
+    assert reminders(date(2026, 10, 9)) == [case.number]
+    keys = sorted(SmsMessage.objects.values_list("idempotency_key", flat=True))
+    assert keys == [f"case:{case.pk}:supplement_reminder:2026-10-09", f"case:{case.pk}:supplement_reminder:2026-10-10"]
+
+
+def test_a_case_without_a_mobile_number_is_marked_but_not_texted(staff):
+    case = deficient(staff, date(2026, 10, 9))
+    Case.objects.filter(pk=case.pk).update(phone="05311234567")
+    assert reminders(date(2026, 9, 30)) == []
+    assert Case.objects.get(pk=case.pk).supplement_reminded_on == date(2026, 9, 30)
+    assert not SmsMessage.objects.exists()
+
+
+def test_a_reminder_that_cannot_be_written_waits_for_the_next_run_and_the_other_kinds_still_run(accepted, staff):
+    case = deficient(staff, date(2026, 10, 9))
+    template = SmsTemplate.objects.get(purpose=Purpose.SUPPLEMENT_REMINDER)
+    good = template.text
+    SmsTemplate.objects.filter(pk=template.pk).update(text="${missing}${unknown}")
+    with at(date(2026, 10, 9)):
+        report = deadlines_scan()
+    assert report.supplement_reminders == [] and report.warned == [accepted.number]
+    assert Case.objects.get(pk=case.pk).supplement_reminded_on is None
+    SmsTemplate.objects.filter(pk=template.pk).update(text=good)
+    assert reminders(date(2026, 10, 9), hour=11) == [case.number]
+
+
+def test_reminders_are_claimed_with_skip_locked_through_the_partial_index():
+    from django.db import connection
+
+    claim = reminders_claimable(date(2026, 9, 30))
+    sql, _params = claim.query.sql_with_params()
+    assert sql.endswith('FOR UPDATE OF "hukou_case" SKIP LOCKED')
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # an empty table: ask whether the index serves
+    assert "case_supplement_remind_idx" in claim.explain()
+
+
+def test_the_command_reports_the_reminders(staff, capsys):
+    case = deficient(staff, date(2026, 10, 9))
+    with at(date(2026, 9, 30)):
+        call_command("check_overdue")
+    assert f"容缺补交提醒短信: 1  ({case.number})" in capsys.readouterr().out

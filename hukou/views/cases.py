@@ -44,6 +44,7 @@ from hukou.services.cases import (
     supplement_default,
 )
 from hukou.services.checklist import ChecklistDecision, Decision, requirements_of
+from notices.selectors import sms_for_reference
 from windows.access import staff_of
 from windows.errors import Conflict
 from windows.selectors import window_list
@@ -279,6 +280,7 @@ def case_intake(request: HttpRequest) -> HttpResponse:
                         version=case.version,
                         supplement_due_on=data["supplement_due_on"],
                         commitment_signed=data["commitment_signed"],
+                        send_sms=data["send_sms"],
                     )
         except ValidationError as exc:
             form.add_service_errors(exc)
@@ -341,7 +343,7 @@ def intake_decision(request: HttpRequest) -> HttpResponse:
     actions = [a for a in INTAKE_ACTIONS if case_may(request.user, None, a, station=station)]
     form = _intake_form(request, service_type, station, actions)
     # The action inputs are redrawn with the decision: keep what the officer typed there.
-    for name in ("note", "supplement_due_on", "commitment_signed"):
+    for name in ("note", "supplement_due_on", "commitment_signed", "send_sms"):
         if name in request.POST:
             form.initial[name] = request.POST[name]
     context = _intake_context(service_type, form, actions, answers=request.POST)
@@ -375,6 +377,8 @@ def _case_context(request: HttpRequest, case: Case, **extra) -> dict:
             for event in case.events.select_related("actor", "window")
         ],
         "documents": case.documents.all(),
+        # The texts sent to the citizen about this case, newest first (one query; phones masked on the page).
+        "sms_messages": sms_for_reference(user=request.user, reference=case.number),
         "overdue": running and case.due_on is not None and case.due_on < today,
         "supplement_overdue": (
             case.status == CaseStatus.ACCEPTED_DEFICIENT
@@ -451,6 +455,7 @@ def case_move(request: HttpRequest, number: str) -> HttpResponse:
             version=data["version"],
             supplement_due_on=data["supplement_due_on"],
             commitment_signed=data["commitment_signed"],
+            send_sms=data["send_sms"],
         )
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"action": exc.messages}

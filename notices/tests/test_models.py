@@ -94,12 +94,21 @@ def test_clean_reports_a_signature_and_a_malformed_placeholder_together():
 @pytest.mark.parametrize(
     "text",
     [
-        "您在${station}办理的${service_2}已办结，费用$5，详见{说明}。",  # a lone $ and braces are plain text
+        "您在${station}办理的${service}已办结，费用$5，详见{说明}。",  # a lone $ and braces are plain text
         "您在${station}办理的业务已办结（7日内有效）。",  # full-width parentheses are not a signature
     ],
 )
 def test_clean_accepts_well_formed_text(text):
     template(text).clean()  # no error
+
+
+def test_clean_refuses_a_parameter_that_the_purpose_never_supplies():
+    with pytest.raises(ValidationError) as excinfo:
+        template("您在${station}办理的${service}已办结，经办民警${officer}。").clean()
+
+    assert text_errors(excinfo) == [
+        "“办结通知”没有这些参数：officer。可用的参数：station、service、date、hours、bring、window、number。"
+    ]
 
 
 def test_render_fills_every_placeholder_and_leaves_the_rest_alone():
