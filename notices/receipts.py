@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
 
 from notices.services import sms_receipt
 from windows.api_errors import error_response
@@ -47,6 +48,15 @@ UNREADABLE = "回执内容无法解析。"
 
 class Unreadable(Exception):
     """The body is not what the provider's format says."""
+
+
+def receipts_rate(group, request) -> str:
+    return settings.RATELIMIT_RECEIPTS
+
+
+# Public endpoints: a budget per client address (generous: a provider pushes receipts in bursts), so a
+# token cannot be guessed at speed. Over it, 429: providers send the batch again later.
+receipts_limit = ratelimit(group="notices.receipts", key="ip", rate=receipts_rate, block=True)
 
 
 def _same(given: str, expected: str) -> bool:
@@ -146,6 +156,7 @@ def _read_http(report: dict) -> dict | None:
 
 @csrf_exempt
 @login_not_required
+@receipts_limit
 @require_POST
 def aliyun(request, token: str):
     """Aliyun's SmsReport: a JSON list of ``{"phone_number", "send_time", "report_time", "success",
@@ -163,6 +174,7 @@ def aliyun(request, token: str):
 
 @csrf_exempt
 @login_not_required
+@receipts_limit
 @require_POST
 def tencent(request, token: str):
     """Tencent's status callback: a JSON list of ``{"user_receive_time", "nationcode", "mobile",
@@ -180,6 +192,7 @@ def tencent(request, token: str):
 
 @csrf_exempt
 @login_not_required
+@receipts_limit
 @require_POST
 def http(request):
     """The city gateway's receipts, signed with ``SMS_HTTP_RECEIPT_SECRET``; answered ``{"status": "ok"}``."""

@@ -146,6 +146,8 @@ RATELIMIT_VIEW = "windows.views.rate_limited"
 RATELIMIT_LOGIN = env("RATELIMIT_LOGIN", default="30/m")
 # Public pages and endpoints (the service guide, the self-check, the public API), per client address.
 RATELIMIT_PUBLIC = env("RATELIMIT_PUBLIC", default="120/m")
+# Delivery receipts pushed by the SMS providers, per client address (notices.receipts).
+RATELIMIT_RECEIPTS = env("RATELIMIT_RECEIPTS", default="600/m")
 # The citizens' status lookup: lookups per client address (page and API together), and failed
 # lookups per case number before that number is locked for an hour (hukou.services.status).
 RATELIMIT_STATUS_LOOKUP = "10/m"

@@ -133,6 +133,16 @@ def test_aliyun_wrong_token_is_refused_and_changes_nothing(client, org):
     assert message.status == SmsStatus.SENT
 
 
+def test_guessing_tokens_is_cut_off_per_address(client, org, settings):
+    settings.RATELIMIT_RECEIPTS = "3/m"
+    answers = [post_json(client, aliyun_url(f"guess-{n}"), [aliyun_report()]).status_code for n in range(4)]
+    assert answers == [403, 403, 403, 429]
+    # The real provider, from its own address, is not held up by someone else's guessing.
+    body = json.dumps([aliyun_report()])
+    response = client.post(aliyun_url(), data=body, content_type="application/json", REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 200
+
+
 def test_receipts_are_off_without_a_token(client, org, receipt_settings):
     receipt_settings.SMS_RECEIPT_TOKEN = ""
     message = sent(org, "aliyun", "900000000000001^0")
