@@ -22,7 +22,6 @@ import hmac
 import json
 import logging
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -33,12 +32,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from notices.backends import SHANGHAI  # the providers' report times are Beijing time without an offset
 from notices.services import sms_receipt
 from windows.api_errors import error_response
 
 logger = logging.getLogger("notices.sms")
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # the providers' report times are Beijing time without an offset
 ERROR_LENGTH = 200
 RECEIPTS_OFF = "未开启短信回执。"
 REFUSED = "回执令牌不正确。"

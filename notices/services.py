@@ -68,25 +68,22 @@ def sms_enqueue(
     nothing. Raises ``ValidationError`` for a phone that is not a mainland mobile number or parameters
     that the purpose's template needs and did not get."""
     phone = normalise_phone(phone)
-    existing = SmsMessage.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
     template = SmsTemplate.objects.filter(purpose=purpose).first()
     if template is None:
         sms_templates_ensure()
         template = SmsTemplate.objects.get(purpose=purpose)
     params = {name: str(value) for name, value in params.items()}
-    with transaction.atomic():
-        message, created = SmsMessage.objects.get_or_create(
-            idempotency_key=idempotency_key,
-            defaults={
-                "phone": phone, "purpose": purpose, "template": template, "params": params,
-                "text": template.render(params), "reference": reference, "unit": unit, "urgent": urgent,
-                "send_after": send_after or timezone.now(),
-            },
-        )  # fmt: skip
-        if created:
-            enqueue_on_commit([message.pk], at=message.send_after)
+    text = template.render(params)
+    # get_or_create by the key: a repeated call (or a concurrent one) gets the first message.
+    message, created = SmsMessage.objects.get_or_create(
+        idempotency_key=idempotency_key,
+        defaults={
+            "phone": phone, "purpose": purpose, "template": template, "params": params, "text": text,
+            "reference": reference, "unit": unit, "urgent": urgent, "send_after": send_after or timezone.now(),
+        },
+    )  # fmt: skip
+    if created:
+        enqueue_on_commit([message.pk], at=message.send_after)
     return message
 
 
@@ -200,7 +197,11 @@ def _after_attempt(
             enqueue_on_commit([message.pk], at=send_after)
     if status == SmsStatus.FAILED:
         logger.warning("SMS %s failed for good: %s", message.pk, error)
-    message.refresh_from_db()
+    if updated:
+        for name, value in changes.items():
+            setattr(message, name, value)
+    else:
+        message.refresh_from_db()  # the receipt's state
     return message
 
 

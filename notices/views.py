@@ -4,7 +4,7 @@ the retry through ``sms_retry``; phones are shown masked."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -67,6 +67,7 @@ def attention(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "status": status,
+        "query_string": urlencode({"status": status}) if status else "",
         "filters": [(value, label, value == status) for value, label in STATUS_FILTERS],
         "outbox_enabled": outbox_enabled(),
     }

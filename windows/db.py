@@ -27,11 +27,11 @@ def execute_prepared(cursor, name: str, sql: str, params: Sequence, types: Seque
     if connection.vendor != "postgresql" or not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
         cursor.execute(sql, params)
         return
-    if not _NAME.match(name) or len(types) != len(params) or sql.count("%s") != len(params):
-        raise ValueError(f"prepared statement {name!r}: a plain name and one type per %s placeholder")
     connection.ensure_connection()
     names = _prepared.setdefault(connection.connection, set())
-    if name not in names:
+    if name not in names:  # checked once per connection, where the statement is prepared
+        if not _NAME.match(name) or len(types) != len(params) or sql.count("%s") != len(params):
+            raise ValueError(f"prepared statement {name!r}: a plain name and one type per %s placeholder")
         numbered = iter(range(1, len(params) + 1))
         cursor.execute(f"PREPARE {name} ({', '.join(types)}) AS {re.sub('%s', lambda _m: f'${next(numbered)}', sql)}")
         names.add(name)

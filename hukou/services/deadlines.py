@@ -85,16 +85,21 @@ def deadlines_scan(*, today: date | None = None) -> DeadlineReport:
     return report
 
 
-def claimable(kind: Kind, today: date) -> QuerySet[Case]:
-    """The cases of this kind not flagged yet, locked for flagging (SKIP LOCKED: a second worker
-    takes none of them), reading only what the message needs and in no particular order."""
+def _unflagged(condition: Q, flag: str, fields: list[str], related: tuple[str, ...]) -> QuerySet[Case]:
+    """The cases matching ``condition`` without ``flag`` set, locked for flagging (SKIP LOCKED: a second
+    worker takes none of them), reading only ``fields`` and the related rows' names, in no order."""
     return (
-        Case.objects.filter(kind.condition(today), **{f"{kind.flag}__isnull": True})
+        Case.objects.filter(condition, **{f"{flag}__isnull": True})
         .select_for_update(skip_locked=True, of=("self",))
-        .select_related("service_type")
-        .only(*CLAIMED_FIELDS, "service_type__name")
+        .select_related(*related)
+        .only(*fields, *(f"{name}__name" for name in related))
         .order_by()
     )
+
+
+def claimable(kind: Kind, today: date) -> QuerySet[Case]:
+    """The cases of this kind not flagged yet, with what the staff message needs."""
+    return _unflagged(kind.condition(today), kind.flag, CLAIMED_FIELDS, ("service_type",))
 
 
 def _flag(kind: Kind, today: date, now: datetime) -> list[str]:
@@ -137,14 +142,10 @@ REMINDER_FIELDS = ["number", "phone", "station_id", "service_type_id", "suppleme
 
 
 def reminders_claimable(today: date) -> QuerySet[Case]:
-    """The 容缺 cases whose deadline is within two working days and not reminded yet, locked for
-    reminding (SKIP LOCKED, as ``claimable``), with what the SMS says loaded."""
-    return (
-        Case.objects.filter(supplements_due_soon(today), supplement_reminded_on__isnull=True)
-        .select_for_update(skip_locked=True, of=("self",))
-        .select_related("service_type", "station")
-        .only(*REMINDER_FIELDS, "service_type__name", "station__name")
-        .order_by()
+    """The 容缺 cases whose deadline is within two working days and not reminded yet, locked as
+    ``claimable``'s, with what the SMS says loaded."""
+    return _unflagged(
+        supplements_due_soon(today), "supplement_reminded_on", REMINDER_FIELDS, ("service_type", "station")
     )
 
 

@@ -405,19 +405,37 @@ class _LookupCase:
         return self.window.number if self.window else None
 
 
-def _find_case(number: str) -> _LookupCase | None:
-    """One indexed read by number, written as plain SQL: the lookup is the busiest public request, and
-    building the equivalent ORM query costs several times what the database spends on it."""
-    # Table names come from the models; the number is a query parameter.
+@cache
+def case_sql() -> str:
+    """The lookup's read of a case by number (one ``%s``), built once. Table names come from the models."""
     case, service, unit, window = (m._meta.db_table for m in (Case, ServiceType, Unit, ServiceWindow))
-    sql = (
+    return (
         "SELECT c.id, c.number, c.status, c.applicant_name, c.id_number_encrypted, c.phone, c.due_on, "  # noqa: S608
         "c.supplement_due_on, s.name, u.name, u.phone, u.address, u.hours, w.number "
         f"FROM {case} c JOIN {service} s ON s.id = c.service_type_id JOIN {unit} u ON u.id = c.station_id "
         f"LEFT JOIN {window} w ON w.id = c.window_id WHERE c.number = %s"
     )
+
+
+@cache
+def _timeline_sql() -> str:
+    event, document = CaseEvent._meta.db_table, CaseDocument._meta.db_table
+    actions = ", ".join(["%s"] * len(_ACTION_STAGES))
+    return (
+        f"SELECT 0, id, action, from_status, at, NULL FROM {event} WHERE case_id = %s AND action IN ({actions}) "  # noqa: S608
+        f"UNION ALL SELECT 1, id, kind, '', issued_at, content FROM {document} WHERE case_id = %s AND kind IN (%s, %s)"
+    )
+
+
+_TIMELINE_KINDS = (DocumentKind.ONE_TIME_NOTICE, DocumentKind.COMMITMENT)
+_TIMELINE_TYPES = ("bigint", *["text"] * len(_ACTION_STAGES), "bigint", "text", "text")
+
+
+def _find_case(number: str) -> _LookupCase | None:
+    """One indexed read by number, written as plain SQL: the lookup is the busiest public request, and
+    building the equivalent ORM query costs several times what the database spends on it."""
     with connection.cursor() as cursor:
-        execute_prepared(cursor, "hukou_status_case", sql, [number], ["text"])
+        execute_prepared(cursor, "hukou_status_case", case_sql(), [number], ["text"])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -432,22 +450,14 @@ def _find_case(number: str) -> _LookupCase | None:
 def _timeline_rows(case_id: int) -> tuple[list[tuple[str, str, datetime]], dict[str, list]]:
     """The public events (action, from status, when) in order, and the stored lists of the notices and
     commitments (in the order they were issued), in one plain-SQL read."""
-    event, document = CaseEvent._meta.db_table, CaseDocument._meta.db_table
-    actions = ", ".join(["%s"] * len(_ACTION_STAGES))
-    sql = (
-        f"SELECT 0, id, action, from_status, at, NULL FROM {event} WHERE case_id = %s AND action IN ({actions}) "  # noqa: S608
-        f"UNION ALL SELECT 1, id, kind, '', issued_at, content FROM {document} WHERE case_id = %s AND kind IN (%s, %s)"
-    )
-    kinds = [DocumentKind.ONE_TIME_NOTICE, DocumentKind.COMMITMENT]
-    params = [case_id, *_ACTION_STAGES, case_id, *kinds]
-    types = ["bigint", *["text"] * len(_ACTION_STAGES), "bigint", "text", "text"]
+    params = [case_id, *_ACTION_STAGES, case_id, *_TIMELINE_KINDS]
     with connection.cursor() as cursor:
-        execute_prepared(cursor, "hukou_status_timeline", sql, params, types)
+        execute_prepared(cursor, "hukou_status_timeline", _timeline_sql(), params, _TIMELINE_TYPES)
         rows = sorted(cursor.fetchall(), key=lambda row: (row[0], _as_datetime(row[4]), row[1]))
     events = [
         (action, from_status, _as_datetime(at)) for source, _id, action, from_status, at, _c in rows if not source
     ]
-    lists: dict[str, list] = {kind: [] for kind in kinds}
+    lists: dict[str, list] = {kind: [] for kind in _TIMELINE_KINDS}
     for source, _id, kind, _from, _at, content in rows:
         if source:
             content = json.loads(content) if isinstance(content, str) else content

@@ -13,8 +13,15 @@ provider whether a message with that key was already accepted, before a message 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 BACKENDS = {
@@ -23,6 +30,9 @@ BACKENDS = {
     "tencent": "notices.backends.tencent.TencentBackend",
     "http": "notices.backends.http.HttpBackend",
 }
+
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the providers' calendar and clock (daily limits, report times)
 
 
 class SendError(Exception):
@@ -58,6 +68,40 @@ class Backend:
         """The provider's id of a message it already accepted with ``message.idempotency_key``, or
         ``None`` if it has none (then the message is sent again)."""
         return None
+
+
+# --- what the provider backends share ----------------------------------------------------------
+
+
+def seconds_until_tomorrow() -> int:
+    """Until the providers' next day (a daily limit lifts at midnight, Beijing time)."""
+    now = timezone.now().astimezone(SHANGHAI)
+    tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return int((tomorrow - now).total_seconds()) + 1
+
+
+def split_endpoint(value: str) -> tuple[str, bool]:
+    """``(host[:port], plain_http)`` from an endpoint setting: a bare host is reached over HTTPS,
+    ``http://host:port`` over plain HTTP (a provider fake on loopback)."""
+    value = value.strip().rstrip("/")
+    if "://" in value:
+        parts = urlsplit(value)
+        return parts.netloc, parts.scheme == "http"
+    return value, False
+
+
+class PerThread:
+    """One client per thread (SDK clients and sessions are not shared across threads), built again when
+    the configuration it was built for changes."""
+
+    def __init__(self):
+        self._local = threading.local()
+
+    def get(self, config, build: Callable[[], object]):
+        cached = getattr(self._local, "value", None)
+        if cached is None or cached[0] != config:
+            cached = self._local.value = (config, build())
+        return cached[1]
 
 
 def get_backend(name: str | None = None) -> Backend:

@@ -23,10 +23,7 @@ How the provider's answers map (Aliyun's codes, as its API error-code list names
 from __future__ import annotations
 
 import json
-import threading
 from datetime import timedelta
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from alibabacloud_dysmsapi20170525 import models as dysms_models
 from alibabacloud_dysmsapi20170525.client import Client
@@ -38,9 +35,17 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from Tea.exceptions import UnretryableException
 
-from notices.backends import Backend, PermanentError, Throttled, TransientError
+from notices.backends import (
+    SHANGHAI,
+    Backend,
+    PermanentError,
+    PerThread,
+    Throttled,
+    TransientError,
+    seconds_until_tomorrow,
+    split_endpoint,
+)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # the provider's calendar (QuerySendDetails' SendDate)
 OK = "OK"
 PAGE_SIZE = 50  # QuerySendDetails' maximum
 DAY_SLACK = (timedelta(0), timedelta(minutes=10))  # the provider may date a send started at 23:59 the next day
@@ -54,7 +59,7 @@ RETRYABLE = {
 # The messages of isv.BUSINESS_LIMIT_CONTROL say which limit was hit: 触发分钟级流控 / 小时级 / 天级.
 LIMIT_WAITS = {"分钟级": 60, "小时级": 3600}
 
-_clients = threading.local()
+_clients = PerThread()
 
 
 def _retry_after(code: str, message: str) -> int | None:
@@ -63,9 +68,7 @@ def _retry_after(code: str, message: str) -> int | None:
         if marker in message:
             return seconds
     if code == "isv.DAY_LIMIT_CONTROL" or "天级" in message:
-        now = timezone.now().astimezone(SHANGHAI)
-        tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        return int((tomorrow - now).total_seconds()) + 1
+        return seconds_until_tomorrow()
     return None
 
 
@@ -77,15 +80,6 @@ def raise_for(code: str, message: str, status: int | None = None, *, throttled: 
     if code in RETRYABLE or (status is not None and status >= 500):
         raise TransientError(text)
     raise PermanentError(text)
-
-
-def _endpoint() -> tuple[str, str]:
-    """``(host[:port], protocol)`` from SMS_ALIYUN_ENDPOINT."""
-    value = settings.SMS_ALIYUN_ENDPOINT.strip().rstrip("/")
-    if "://" in value:
-        parts = urlsplit(value)
-        return parts.netloc, "HTTP" if parts.scheme == "http" else "HTTPS"
-    return value, "HTTPS"
 
 
 def _timeout_ms() -> int:
@@ -100,16 +94,12 @@ def get_client() -> Client:
         raise ImproperlyConfigured(
             "SMS_BACKEND=aliyun needs SMS_ALIYUN_ACCESS_KEY_ID, SMS_ALIYUN_ACCESS_KEY_SECRET and SMS_ALIYUN_SIGN_NAME."
         )
-    endpoint, protocol = _endpoint()
-    config_key = (key_id, secret, endpoint, protocol, _timeout_ms())
-    cached = getattr(_clients, "value", None)
-    if cached is None or cached[0] != config_key:
-        config = Config(
-            access_key_id=key_id, access_key_secret=secret, endpoint=endpoint, protocol=protocol,
-            read_timeout=_timeout_ms(), connect_timeout=_timeout_ms(),
-        )  # fmt: skip
-        cached = _clients.value = (config_key, Client(config))
-    return cached[1]
+    endpoint, plain_http = split_endpoint(settings.SMS_ALIYUN_ENDPOINT)
+    config = Config(
+        access_key_id=key_id, access_key_secret=secret, endpoint=endpoint, protocol="HTTP" if plain_http else "HTTPS",
+        read_timeout=_timeout_ms(), connect_timeout=_timeout_ms(),
+    )  # fmt: skip
+    return _clients.get((key_id, secret, endpoint, plain_http, _timeout_ms()), lambda: Client(config))
 
 
 class AliyunBackend(Backend):

@@ -25,7 +25,6 @@ Delivery receipts come back as ``POST /notices/receipts/http/`` (see ``notices.r
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
@@ -34,19 +33,16 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from notices.backends import Backend, PermanentError, Throttled, TransientError
+from notices.backends import Backend, PermanentError, PerThread, Throttled, TransientError
 
 ERROR_LENGTH = 200  # of a gateway's error text kept in the message
 
-_sessions = threading.local()
+_sessions = PerThread()
 
 
 def _session() -> requests.Session:
     """One session per thread: its connections are reused, and a Session is not shared across threads."""
-    session = getattr(_sessions, "value", None)
-    if session is None:
-        session = _sessions.value = requests.Session()
-    return session
+    return _sessions.get(None, requests.Session)
 
 
 def retry_after(value: str | None) -> int | None:

@@ -22,10 +22,7 @@ How the answers map (the codes are those of the SDK's ``errorcodes`` module):
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -37,9 +34,16 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.sms.v20210111 import models as sms_models
 from tencentcloud.sms.v20210111.sms_client import SmsClient
 
-from notices.backends import Backend, PermanentError, Throttled, TransientError
+from notices.backends import (
+    Backend,
+    PermanentError,
+    PerThread,
+    Throttled,
+    TransientError,
+    seconds_until_tomorrow,
+    split_endpoint,
+)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 OK = "Ok"
 PULL_LIMIT = 100  # PullSmsSendStatusByPhoneNumber's maximum; Offset must be 0
 CLOCK_SLACK = timedelta(minutes=1)
@@ -60,13 +64,7 @@ LIMIT_WAITS = {
     "LimitExceeded.DeliveryFrequencyLimit": 60,
 }
 
-_clients = threading.local()
-
-
-def _until_tomorrow() -> int:
-    now = timezone.now().astimezone(SHANGHAI)
-    tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return int((tomorrow - now).total_seconds()) + 1
+_clients = PerThread()
 
 
 def raise_for(code: str, message: str) -> None:
@@ -77,20 +75,11 @@ def raise_for(code: str, message: str) -> None:
     if code.startswith(("LimitExceeded", "RequestLimitExceeded")):
         retry_after = LIMIT_WAITS.get(code)
         if retry_after is None and "DailyLimit" in code:
-            retry_after = _until_tomorrow()
+            retry_after = seconds_until_tomorrow()
         raise Throttled(text, retry_after)
     if code.startswith("InternalError") or code in RETRYABLE:
         raise TransientError(text)
     raise PermanentError(text)
-
-
-def _endpoint() -> tuple[str, str]:
-    """``(host[:port], scheme)`` from SMS_TENCENT_ENDPOINT."""
-    value = settings.SMS_TENCENT_ENDPOINT.strip().rstrip("/")
-    if "://" in value:
-        parts = urlsplit(value)
-        return parts.netloc, "http" if parts.scheme == "http" else "https"
-    return value, "https"
 
 
 def get_client() -> SmsClient:
@@ -101,15 +90,16 @@ def get_client() -> SmsClient:
             "SMS_BACKEND=tencent needs SMS_TENCENT_SECRET_ID, SMS_TENCENT_SECRET_KEY, SMS_TENCENT_SDK_APP_ID "
             "and SMS_TENCENT_SIGN_NAME."
         )
-    endpoint, scheme = _endpoint()
-    config_key = (secret_id, secret_key, settings.SMS_TENCENT_REGION, endpoint, scheme, settings.SMS_TIMEOUT)
-    cached = getattr(_clients, "value", None)
-    if cached is None or cached[0] != config_key:
-        http_profile = HttpProfile(protocol=scheme, endpoint=endpoint, reqTimeout=settings.SMS_TIMEOUT, keepAlive=True)
+    endpoint, plain_http = split_endpoint(settings.SMS_TENCENT_ENDPOINT)
+    region, timeout = settings.SMS_TENCENT_REGION, settings.SMS_TIMEOUT
+
+    def build() -> SmsClient:
+        scheme = "http" if plain_http else "https"
+        http_profile = HttpProfile(protocol=scheme, endpoint=endpoint, reqTimeout=timeout, keepAlive=True)
         profile = ClientProfile(httpProfile=http_profile)  # no retryer: the SDK sends once
-        client = SmsClient(credential.Credential(secret_id, secret_key), settings.SMS_TENCENT_REGION, profile)
-        cached = _clients.value = (config_key, client)
-    return cached[1]
+        return SmsClient(credential.Credential(secret_id, secret_key), region, profile)
+
+    return _clients.get((secret_id, secret_key, region, endpoint, plain_http, timeout), build)
 
 
 def e164(phone: str) -> str:
