@@ -313,6 +313,14 @@ class Case(TimeStamped):
                 condition=Q(status=CaseStatus.ACCEPTED_DEFICIENT, supplement_reminded_on__isnull=True),
                 name="case_supplement_remind_idx",
             ),
+            # rating invitations: cases completed lately, across stations (evaluations)
+            models.Index(fields=["completed_at"], condition=Q(completed_at__isnull=False), name="case_completed_idx"),
+            # a station's completed cases of a month: the follow-up call list, monthly counts
+            models.Index(
+                fields=["station", "completed_at"],
+                condition=Q(completed_at__isnull=False),
+                name="case_station_completed_idx",
+            ),
             # deadline job: drafts holding materials with no decision (行政许可法 第三十二条)
             models.Index(
                 fields=["materials_received_on"],

@@ -243,6 +243,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notices.tasks.sweep_sms",
         "schedule": crontab(),  # every minute
     },
+    "invite-ratings": {
+        "task": "evaluations.tasks.invite_ratings",
+        "schedule": crontab(),  # every minute
+    },
+    "check-evaluation-deadlines": {
+        "task": "evaluations.tasks.check_deadlines",
+        "schedule": crontab(minute="*/15"),
+    },
+    "build-call-lists": {
+        "task": "evaluations.tasks.build_call_lists",
+        "schedule": crontab(minute=30, hour=6, day_of_month=1),
+    },
     "clear-expired-sessions": {
         "task": "windows.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),
@@ -309,3 +321,21 @@ LOGGING = {
 # or notice opens its status lookup there. Empty: the host of the request that prints the document,
 # which is right only when officers and citizens use the same address.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="")
+
+# --- evaluations ---------------------------------------------------------------------------------
+# The counter device's prompt closes unanswered after this many seconds (the transaction counts as not
+# rated); a device is shown online while it polled within the last EVALUATIONS_DEVICE_ONLINE_SECONDS.
+EVALUATIONS_PROMPT_SECONDS = env.int("EVALUATIONS_PROMPT_SECONDS", default=120)
+EVALUATIONS_DEVICE_ONLINE_SECONDS = env.int("EVALUATIONS_DEVICE_ONLINE_SECONDS", default=15)
+EVALUATIONS_PAIRING_CODE_MINUTES = env.int("EVALUATIONS_PAIRING_CODE_MINUTES", default=10)
+# The SMS and online rating link (/rate/<token>/) is valid this many days, and used once.
+EVALUATIONS_RATING_TOKEN_DAYS = env.int("EVALUATIONS_RATING_TOKEN_DAYS", default=7)
+# Bad reviews (差评整改): verify and contact the citizen within, and rectify within, so many working days.
+EVALUATIONS_CONTACT_DAYS = env.int("EVALUATIONS_CONTACT_DAYS", default=1)
+EVALUATIONS_RECTIFY_DAYS = env.int("EVALUATIONS_RECTIFY_DAYS", default=5)
+# Citizen appeals (群众诉求): answered within so many working days.
+EVALUATIONS_APPEAL_DAYS = env.int("EVALUATIONS_APPEAL_DAYS", default=5)
+# Public rating, appeal and device endpoints, per client address.
+RATELIMIT_RATING = env("RATELIMIT_RATING", default="20/m")
+RATELIMIT_APPEALS = env("RATELIMIT_APPEALS", default="5/h")
+RATELIMIT_DEVICE = env("RATELIMIT_DEVICE", default="600/m")

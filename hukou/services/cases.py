@@ -455,10 +455,14 @@ def case_transition(
     supplement_due_on: date | None = None,
     commitment_signed: bool = False,
     send_sms: bool = False,
+    window: ServiceWindow | None = None,
     today: date | None = None,
 ) -> Case:
     """Move a case. Raises PermissionDenied (role, unit, qualification), Conflict (state, stale
     version) or ValidationError (what the move needs is missing).
+
+    ``window`` is where the actor serves now: the event is recorded there, and that window's counter
+    device reacts to it. Without one, or with another station's, the event is the case's window's.
 
     Completing a case queues its completion SMS, and a one-time notice with ``send_sms`` a copy of the
     notice by SMS, in this transaction (hukou.services.sms); an SMS that cannot be written stops the move."""
@@ -545,7 +549,8 @@ def case_transition(
         fields |= {"trips", "last_visit_on"}
     _touch(case, actor, fields)
     detail = note if action != Action.REJECT else f"{legal_basis}{'；' + note if note else ''}"
-    _event(case, actor, action, from_status=from_status, note=detail)
+    here = window if window is not None and window.station_id == case.station_id else None
+    _event(case, actor, action, from_status=from_status, note=detail, window=here)
     if target == S.COMPLETED:
         sms.case_sms_completion(case=case, today=today)
     elif notice is not None and send_sms:

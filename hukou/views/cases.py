@@ -45,6 +45,7 @@ from hukou.services.cases import (
 )
 from hukou.services.checklist import ChecklistDecision, Decision, requirements_of
 from notices.selectors import sms_for_reference
+from windows import desk
 from windows.access import staff_of
 from windows.errors import Conflict
 from windows.selectors import window_list
@@ -54,7 +55,6 @@ from windows.workdays import add_working_days
 S = CaseStatus
 PAGE_SIZE = 25
 PANEL_ROWS = 8
-INTAKE_WINDOW = "hukou.intake_window"  # the window this officer last took a case in at, per session
 
 # Keyboard: Alt+<key> in Chrome and Edge on Windows and Linux (Ctrl+Option+<key> on a Mac).
 ACCESS_KEYS = {
@@ -220,7 +220,7 @@ def _intake_form(request, service_type: ServiceType, station, actions, data=None
     windows = window_list(user=request.user).filter(station=station).order_by("number")
     initial = {
         "supplement_due_on": supplement_default(service_type, timezone.localdate()),
-        "window": request.session.get(INTAKE_WINDOW),
+        "window": desk.current_window_id(request),
     }
     return CaseIntakeForm(data, initial=initial, service_type=service_type, windows=windows, actions=actions)
 
@@ -292,7 +292,7 @@ def case_intake(request: HttpRequest) -> HttpResponse:
             status = 409
         else:
             if data["window"] is not None:
-                request.session[INTAKE_WINDOW] = data["window"].pk
+                desk.remember_window(request, data["window"])
             messages.success(request, _intake_message(case, data["action"]))
             return redirect(case)
     context = _intake_context(service_type, form, actions, answers=request.POST)
@@ -456,6 +456,7 @@ def case_move(request: HttpRequest, number: str) -> HttpResponse:
             supplement_due_on=data["supplement_due_on"],
             commitment_signed=data["commitment_signed"],
             send_sms=data["send_sms"],
+            window=desk.current_window(request),
         )
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"action": exc.messages}

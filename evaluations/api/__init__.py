@@ -1,0 +1,1 @@
+"""The API of evaluations, one module per subject; each module lists its own URLs."""

@@ -1,0 +1,1 @@
+"""Every non-trivial read of evaluations, scoped to the user, one module per subject."""

@@ -1,0 +1,1 @@
+"""Every write of evaluations, one module per subject."""
