@@ -15,6 +15,7 @@ run: venv
 	$(PY) manage.py load_catalog
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_cases
+	$(PY) manage.py seed_demo_evaluations
 	$(VENV)/bin/honcho start -f Procfile.dev
 
 ## make test: the whole suite, on PostgreSQL with Redis (see README for DATABASE_URL / REDIS_URL).

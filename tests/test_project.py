@@ -39,6 +39,7 @@ def test_production_settings_pass_the_deploy_check():
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY="k" * 20 + "9f8e7d6c5b4a3928176a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d",
         ALLOWED_HOSTS="hukou.example.org",
+        PUBLIC_BASE_URL="https://hukou.example.org",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/hukou",
         REDIS_URL="redis://127.0.0.1:6379/1",
         ID_NUMBER_KEYS="Zm9yLWRlcGxveS1jaGVjay1vbmx5LTAxMjM0NTY3ODk=",
@@ -64,7 +65,14 @@ def _free_port() -> int:
 
 def test_quick_start_on_sqlite_migrates_serves_login_and_signs_in(tmp_path):
     env = _env(DJANGO_SETTINGS_MODULE="config.settings.local", DATABASE_URL=f"sqlite:///{tmp_path / 'quick.sqlite3'}")
-    for command in (["migrate", "--noinput"], ["load_catalog"], ["seed_demo"], ["seed_demo_cases"]):
+    commands = (
+        ["migrate", "--noinput"],
+        ["load_catalog"],
+        ["seed_demo"],
+        ["seed_demo_cases"],
+        ["seed_demo_evaluations"],
+    )
+    for command in commands:
         result = _manage(*command, env=env)
         assert result.returncode == 0, result.stdout + result.stderr
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -49,3 +50,21 @@ class SessionLifetimeMiddleware:
                     return HttpResponseClientRedirect(response.url)
                 return response
         return self.get_response(request)
+
+
+def background(view):
+    """Mark a view that pages poll on their own (a status badge): its requests are not the user's
+    activity, so they do not renew the session's idle limit."""
+    view.background = True
+    return view
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, except that a background poll that changed nothing in the session does not save it,
+    so a page left open still signs its user out after 30 idle minutes."""
+
+    def process_response(self, request, response):
+        match = getattr(request, "resolver_match", None)
+        if match is not None and getattr(match.func, "background", False) and not request.session.modified:
+            return response
+        return super().process_response(request, response)

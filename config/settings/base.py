@@ -48,7 +48,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "windows.middleware.SessionMiddleware",  # Django's; background polls do not renew it
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -202,7 +202,17 @@ SPECTACULAR_SETTINGS = {
     # The schema documents the API; it holds no data, so it is opened on purpose.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "hukou.models.CaseStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "hukou.models.CaseStatus",
+        "CaseChannelEnum": "hukou.models.Channel",
+        "ServiceCategoryEnum": "hukou.models.Category",
+        "LevelEnum": "evaluations.models.Level",
+        "RatingChannelEnum": "evaluations.models.RatingChannel",
+        "RectificationStatusEnum": "evaluations.models.RectificationStatus",
+        "AppealStatusEnum": "evaluations.models.AppealStatus",
+        "AppealSourceEnum": "evaluations.models.AppealSource",
+        "AppealCategoryEnum": "evaluations.models.AppealCategory",
+    },
     # Swagger UI's files are served from our own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

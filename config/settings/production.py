@@ -9,6 +9,8 @@ SECRET_KEY = env("SECRET_KEY")
 ID_NUMBER_KEYS = env.list("ID_NUMBER_KEYS")
 ID_NUMBER_HASH_KEY = env("ID_NUMBER_HASH_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# Where citizens reach the portal: the rating links in SMS and the QR codes on documents point here.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -19,6 +19,7 @@ from functools import cache
 from hmac import compare_digest
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache as django_cache
 from django.core.exceptions import ValidationError
 from django.db import connection, models
@@ -248,6 +249,13 @@ class PublicStatus:
         return next((entry.pickup for entry in reversed(self.timeline) if entry.pickup), None)
 
     @property
+    def proof(self) -> str:
+        """A signed, timestamped copy of the case number: that this lookup succeeded, for a page of a
+        higher app to act on the case (rating it) without the citizen giving the factor again. Made on
+        access only; ``status_proof_number`` reads it."""
+        return signing.dumps(self.number, salt=PROOF_SALT, compress=False)
+
+    @property
     def tone(self) -> str:
         """For the page's colour: waiting on the citizen, in progress, done, or ended without a result."""
         if self.status in (CaseStatus.AWAITING_MATERIALS, CaseStatus.ACCEPTED_DEFICIENT, CaseStatus.SUSPENDED):
@@ -257,6 +265,22 @@ class PublicStatus:
         if self.status in (CaseStatus.REJECTED, CaseStatus.WITHDRAWN):
             return "ended"
         return "progress"
+
+
+PROOF_SALT = "hukou.status.proof"
+PROOF_MAX_AGE = 30 * 60
+
+
+def status_proof_number(proof: str, max_age: int = PROOF_MAX_AGE) -> str | None:
+    """The case number a lookup's ``PublicStatus.proof`` was made for, if it is genuine and at most
+    ``max_age`` seconds old; ``None`` otherwise (tampered, expired or not a proof at all)."""
+    if not isinstance(proof, str) or not proof:
+        return None
+    try:
+        number = signing.loads(proof, salt=PROOF_SALT, max_age=max_age)
+    except (signing.BadSignature, ValueError):
+        return None
+    return number if isinstance(number, str) else None
 
 
 def missing_requirements(entries: list[dict] | None) -> tuple[MissingRequirement, ...]:

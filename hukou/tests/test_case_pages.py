@@ -124,6 +124,20 @@ def test_intake_accepts_a_complete_case_and_redirects_to_its_page(client, staff,
     assert f'<option value="{window.pk}" selected>' in again
 
 
+def test_a_move_from_the_case_page_is_recorded_at_the_window_chosen_at_intake(client, staff, permit, org):
+    """The window the officer serves at now, not the one the case was taken in at."""
+    from windows.tests.factories import ServiceWindowFactory
+
+    here = ServiceWindowFactory(station=org["east_station"], number=5)
+    case = make_case(
+        actor=staff["officer2"], service_type=permit, provided_names=PERMIT_COMPLETE, window=staff["window"]
+    )
+    client = signed_in(client, staff["officer"])
+    client.post(INTAKE, intake_data(permit, PERMIT_COMPLETE, window=here.pk))  # the officer sits at window 5
+    client.post(case_url(case, "move/"), move_data(case, "accept"))
+    assert case.events.get(action="accept").window == here
+
+
 def test_intake_accepts_with_deficiency_by_the_default_deadline(client, staff, mixed):
     client = signed_in(client, staff["officer"])
     response = client.post(INTAKE, intake_data(mixed, MIXED_MAIN, "accept_deficient", commitment_signed="on"))

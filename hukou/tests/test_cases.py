@@ -388,3 +388,17 @@ def test_documents_are_numbered_per_station_and_year(staff, mixed):
         move(case, staff["officer"], Action.NOTIFY, today=MONDAY)
     numbers = list(CaseDocument.objects.order_by("pk").values_list("number", flat=True))
     assert numbers == ["BZS1202600001", "BZS1202600002"]
+
+
+def test_a_move_is_recorded_at_the_window_the_officer_serves_at(staff, mixed, org):
+    """The counter device of that window reacts to the event; another station's window is not taken."""
+    from windows.tests.factories import ServiceWindowFactory
+
+    second = ServiceWindowFactory(station=org["east_station"], number=2)
+    foreign = ServiceWindowFactory(station=org["west_station"], number=1)
+    case = make_case(actor=staff["officer"], service_type=mixed, provided_names=COMPLETE, window=staff["window"])
+    case = case_transition(case=case, actor=staff["officer"], action=Action.ACCEPT, window=second)
+    assert case.events.get(action=Action.ACCEPT).window == second
+    assert case.window == staff["window"]  # the case keeps the window it was taken in at
+    case = case_transition(case=case, actor=staff["officer"], action=Action.COMPLETE, window=foreign)
+    assert case.events.get(action=Action.COMPLETE).window == staff["window"]
