@@ -14,6 +14,8 @@ FRESH=${FRESH:-10}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 [ -s bench/devices.txt ] || { echo "bench/devices.txt is missing: run bench/device_setup.py first" >&2; exit 1; }
 
+# The pages are rendered as in production: static files from the manifest collectstatic writes.
+.venv/bin/python manage.py collectstatic --noinput -v0
 MAX_ID=$(.venv/bin/python manage.py shell -c "from hukou.models import Case; print(Case.objects.order_by('-pk').values_list('pk', flat=True).first())" 2>/dev/null | tail -n1)
 export MAX_ID
 

@@ -40,7 +40,7 @@ def device_for_token(token: str | None) -> Device | None:
     if payload is None:
         return None
     device_id, nonce = payload
-    device = Device.objects.filter(pk=device_id, window__isnull=False).select_related("window__station").first()
+    device = Device.objects.filter(pk=device_id, window__isnull=False).first()
     if device is None or not device.token_nonce or not constant_time_compare(device.token_nonce, nonce):
         return None
     return device
@@ -75,8 +75,7 @@ class Prompt:
 
     @property
     def key(self) -> str:
-        """What the device sends back with its poll: unchanged, the server answers 204."""
-        return f"e{self.event.pk}"
+        return prompt_key(self.event.pk)
 
     @property
     def service_name(self) -> str:
@@ -104,13 +103,14 @@ class Prompt:
         return max(0, int((self.closes_at - (now or timezone.now())).total_seconds()))
 
 
-def device_prompt(*, device: Device, now: datetime | None = None) -> Prompt | None:
-    """The current prompt: the newest event at the device's window with a prompting action within the
-    last EVALUATIONS_PROMPT_SECONDS, if its case has no rating yet. One indexed query (window, -at)."""
+def device_prompt_event_id(*, device: Device, now: datetime | None = None) -> int | None:
+    """The id of the event the device should prompt for now: the newest event at its window with a
+    prompting action within the last EVALUATIONS_PROMPT_SECONDS, if its case has no rating yet. One
+    narrow query on the (window, -at) index: what every poll of an idle device costs."""
     if device.window_id is None:
         return None
     now = now or timezone.now()
-    event = (
+    newest = (
         CaseEvent.objects.filter(
             window_id=device.window_id,
             action__in=PROMPT_ACTIONS,
@@ -118,12 +118,27 @@ def device_prompt(*, device: Device, now: datetime | None = None) -> Prompt | No
             at__lte=now,
         )
         .annotate(rated=Exists(Evaluation.objects.filter(case_id=OuterRef("case_id"))))
-        .select_related("case__service_type", "actor__staff", "window")
         .order_by("-at", "-id")
+        .values_list("pk", "rated")
         .first()
     )
-    if event is None or event.rated:
+    if newest is None or newest[1]:
         return None
+    return newest[0]
+
+
+def prompt_key(event_id: int | None) -> str:
+    """What the device sends back with its poll: unchanged, the server answers 204."""
+    return f"e{event_id}" if event_id is not None else "idle"
+
+
+def device_prompt(*, device: Device, now: datetime | None = None, event_id: int | None = None) -> Prompt | None:
+    """The current prompt (see ``device_prompt_event_id``) with what the screen shows of it; pass the
+    ``event_id`` found already to save the first query."""
+    event_id = event_id if event_id is not None else device_prompt_event_id(device=device, now=now)
+    if event_id is None:
+        return None
+    event = CaseEvent.objects.select_related("case__service_type", "actor__staff", "window").get(pk=event_id)
     return Prompt(event=event, closes_at=prompt_closes_at(event))
 
 

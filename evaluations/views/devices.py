@@ -202,11 +202,10 @@ def device_prompt(request: HttpRequest) -> HttpResponse:
     if device is None:
         return _unpaired(request)
     services.device_seen(device=device)
-    prompt = selectors.device_prompt(device=device)
-    key = prompt.key if prompt is not None else "idle"
-    if request.GET.get("shown") == key:
+    event_id = selectors.device_prompt_event_id(device=device)
+    if request.GET.get("shown") == selectors.prompt_key(event_id):
         return HttpResponse(status=204)
-    return _paired_screen(request, device, prompt)
+    return _paired_screen(request, device, selectors.device_prompt(device=device, event_id=event_id))
 
 
 @login_not_required
