@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from windows.access import scope_filter, staff_of, units_visible_to
-from windows.models import Notification, ServiceWindow, Unit
+from windows.models import Notification, Role, ServiceWindow, Staff, Unit
 
 
 def unit_list(*, user) -> QuerySet[Unit]:
@@ -30,3 +30,17 @@ def notification_list(*, user) -> QuerySet[Notification]:
 
 def notification_unread_count(*, user) -> int:
     return notification_list(user=user).unread().count()
+
+
+def station_supervisor_ids(station_ids) -> dict[int, list[int]]:
+    """Each station's supervisors (所长, 户籍负责人), active ones, as user ids, first appointed first:
+    who is told of what goes wrong at the station, and who a station's work is assigned to."""
+    supervisors: dict[int, list[int]] = {}
+    rows = (
+        Staff.objects.filter(unit_id__in=station_ids, role=Role.STATION_SUPERVISOR, user__is_active=True)
+        .order_by("created_at", "id")
+        .values_list("unit_id", "user_id")
+    )
+    for unit_id, user_id in rows:
+        supervisors.setdefault(unit_id, []).append(user_id)
+    return supervisors

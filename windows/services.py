@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import Model, QuerySet, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from windows.models import DayKind, Holiday, Notification, Role, ServiceWindow, Staff, Unit, UnitKind, WindowKind
+from windows.selectors import station_supervisor_ids
 
 User = get_user_model()
 
@@ -147,3 +151,37 @@ def holiday_set(*, date, kind: DayKind, name: str) -> Holiday:
     holiday.full_clean()
     holiday.save()
     return holiday
+
+
+@transaction.atomic
+def flag_and_notify(
+    rows: QuerySet,
+    *,
+    flag: str,
+    value: Callable[[Model], object],
+    notice: Callable[[Model], tuple[str, str]],
+    also: Callable[[Model], int | None] = lambda row: None,
+) -> list[Model]:
+    """The deadline jobs' one mechanism: claim the ``rows`` (each with a ``station_id``) whose ``flag``
+    is not set yet, with SKIP LOCKED so that a second worker takes none of them; set the flag to
+    ``value(row)`` (one UPDATE per distinct value); and tell the row's station supervisors, and the user
+    ``also(row)`` names, the (text, link) of ``notice(row)`` in the inbox. One transaction: running it
+    again flags and tells nobody twice. Returns the rows claimed."""
+    claimed = list(
+        rows.filter(**{f"{flag}__isnull": True}).select_for_update(skip_locked=True, of=("self",)).order_by()
+    )
+    if not claimed:
+        return []
+    by_value = defaultdict(list)
+    for row in claimed:
+        by_value[value(row)].append(row.pk)
+    for flagged, pks in by_value.items():
+        rows.model.objects.filter(pk__in=pks).update(**{flag: flagged})
+    supervisors = station_supervisor_ids({row.station_id for row in claimed})
+    messages = []
+    for row in claimed:
+        text, link = notice(row)
+        recipients = {*supervisors.get(row.station_id, []), also(row)} - {None}
+        messages.extend((user_id, text, link) for user_id in sorted(recipients))
+    notifications_send(messages=messages)
+    return claimed

@@ -8,23 +8,20 @@ for this area): the page and the API filter alike.
 from __future__ import annotations
 
 import re
-import time
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from hmac import compare_digest
 
 import django_filters
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_ratelimit.core import get_usage
 
 from evaluations.models import Appeal, AppealCategory, AppealEvent, AppealSource, AppealStatus
 from evaluations.services.appeals import HANDLER_INVALID, Action, appeal_handler_choices, late
 from windows.access import scope_filter, staff_of
+from windows.lockout import FailureLock, plain
 from windows.models import COUNTER_ROLES, Role, Unit
 
 # --- staff ------------------------------------------------------------------------------------------
@@ -143,8 +140,7 @@ TOO_MANY_LOOKUPS = "查询过于频繁，请稍后再试。"
 
 REFERENCE_MAX_LENGTH = 32  # Appeal.reference
 FAILURES_PER_HOUR = 5
-LOCK_SECONDS = 60 * 60
-FAILURE_GROUP = "evaluations.appeal_progress.failures"
+FAILURES = FailureLock("evaluations.appeal_progress.failures", lambda: FAILURES_PER_HOUR)
 _PHONE_SUFFIX = re.compile(r"^\d{4}$")
 _DUMMY_PHONE = "00000000000"
 
@@ -153,13 +149,8 @@ class TooManyFailures(Exception):
     """The reference is locked after too many failed lookups; nothing was checked."""
 
 
-def _plain(raw: str | None) -> str:
-    """Full-width characters (a Chinese IME's １２３) as ASCII, all whitespace dropped."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or ""))
-
-
 def normalise_reference(raw: str | None) -> str:
-    reference = _plain(raw).upper()
+    reference = plain(raw).upper()
     if not reference:
         raise ValidationError(REFERENCE_REQUIRED, code="required")
     if len(reference) > REFERENCE_MAX_LENGTH:
@@ -168,7 +159,7 @@ def normalise_reference(raw: str | None) -> str:
 
 
 def normalise_phone_suffix(raw: str | None) -> str:
-    suffix = _plain(raw)
+    suffix = plain(raw)
     if not _PHONE_SUFFIX.match(suffix):
         raise ValidationError(PHONE_SUFFIX_INVALID, code="phone_suffix")
     return suffix
@@ -232,27 +223,6 @@ class PublicProgress:
     timeline: tuple[ProgressStep, ...]
 
 
-def _lock_key(reference: str) -> str:
-    return f"{FAILURE_GROUP}.lock:{reference}"
-
-
-def progress_locked(reference: str) -> bool:
-    until = cache.get(_lock_key(reference))
-    return until is not None and until > time.time()
-
-
-def _record_failure(reference: str) -> None:
-    usage = get_usage(
-        None,
-        group=FAILURE_GROUP,
-        key=lambda group, request: reference,
-        rate=f"{FAILURES_PER_HOUR}/h",
-        increment=True,
-    )
-    if usage is not None and usage["count"] >= usage["limit"]:
-        cache.set(_lock_key(reference), time.time() + LOCK_SECONDS, LOCK_SECONDS)
-
-
 def appeal_progress_lookup(*, reference: str, phone_suffix: str) -> PublicProgress | None:
     """The public view of the appeal with this reference if the last 4 digits of its contact phone
     match; ``None`` otherwise, whether the reference or the digits were wrong (the same work either
@@ -261,13 +231,13 @@ def appeal_progress_lookup(*, reference: str, phone_suffix: str) -> PublicProgre
     ``ValidationError`` for malformed input."""
     reference = normalise_reference(reference)
     phone_suffix = normalise_phone_suffix(phone_suffix)
-    if progress_locked(reference):
+    if FAILURES.locked(reference):
         raise TooManyFailures(TOO_MANY_FAILURES)
     appeal = Appeal.objects.select_related("station").filter(reference=reference).first()
     expected = (appeal.contact_phone if appeal is not None else _DUMMY_PHONE)[-4:]
     matches = compare_digest(expected, phone_suffix)
     if not matches or appeal is None:
-        _record_failure(reference)
+        FAILURES.record_failure(reference)
         return None
     return public_progress(appeal)
 

@@ -13,7 +13,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
 from evaluations.models import Device, Evaluation
-from evaluations.services.devices import PROMPT_ACTIONS, device_may_manage, device_token_payload, prompt_closes_at
+from evaluations.services.devices import device_may_manage, device_token_payload, open_prompts, prompt_closes_at
 from hukou.models import CaseEvent
 from hukou.services.cases import ACTION_LABELS
 from windows.models import ServiceWindow
@@ -111,12 +111,7 @@ def device_prompt_event_id(*, device: Device, now: datetime | None = None) -> in
         return None
     now = now or timezone.now()
     newest = (
-        CaseEvent.objects.filter(
-            window_id=device.window_id,
-            action__in=PROMPT_ACTIONS,
-            at__gt=now - timedelta(seconds=settings.EVALUATIONS_PROMPT_SECONDS),
-            at__lte=now,
-        )
+        open_prompts(window_id=device.window_id, now=now)
         .annotate(rated=Exists(Evaluation.objects.filter(case_id=OuterRef("case_id"))))
         .order_by("-at", "-id")
         .values_list("pk", "rated")

@@ -32,7 +32,8 @@ from notices.phones import PHONE_INVALID, normalise_phone
 from windows.access import can_act_on_unit, has_role, staff_of
 from windows.errors import Conflict
 from windows.models import Role, Staff, Unit
-from windows.services import notifications_send
+from windows.selectors import station_supervisor_ids
+from windows.services import flag_and_notify, notifications_send
 from windows.workdays import add_working_days
 
 CONTENT_MIN_LENGTH = 10
@@ -120,19 +121,6 @@ def _name(user) -> str:
 def appeal_due_on(today: date) -> date:
     """The date an appeal received ``today`` must be resolved by: working days, never calendar days."""
     return add_working_days(today, settings.EVALUATIONS_APPEAL_DAYS)
-
-
-def station_supervisor_ids(station_ids: set[int]) -> dict[int, list[int]]:
-    """Each station's supervisors' user ids (active ones), first appointed first."""
-    supervisors: dict[int, list[int]] = {}
-    rows = (
-        Staff.objects.filter(unit_id__in=station_ids, role=Role.STATION_SUPERVISOR, user__is_active=True)
-        .order_by("created_at", "id")
-        .values_list("unit_id", "user_id")
-    )
-    for unit_id, user_id in rows:
-        supervisors.setdefault(unit_id, []).append(user_id)
-    return supervisors
 
 
 def _link(reference: str) -> str:
@@ -449,31 +437,20 @@ def appeals_check_deadlines(*, today: date | None = None) -> dict[str, int]:
     due date, and tell its handler and the station's supervisors, in one transaction. Rows are
     claimed with SKIP LOCKED, so two workers never flag the same appeal; running it again flags none."""
     today = _today(today)
-    with transaction.atomic():
-        claimed = list(
-            Appeal.objects.filter(late(today), late_on__isnull=True)
-            .select_for_update(skip_locked=True, of=("self",))
-            .only("reference", "station_id", "handler_id", "category", "due_on")
-            .order_by()
-        )
-        if not claimed:
-            return {"appeal_late": 0}
-        by_day: dict[date, list[int]] = {}
-        for appeal in claimed:
-            by_day.setdefault(appeal.due_on + timedelta(days=1), []).append(appeal.pk)
-        for late_on, pks in by_day.items():
-            Appeal.objects.filter(pk__in=pks).update(late_on=late_on)
-        supervisors = station_supervisor_ids({appeal.station_id for appeal in claimed})
-        messages = []
-        for appeal in claimed:
-            text = _(LATE_TEXT) % {
-                "reference": appeal.reference,
-                "category": appeal.get_category_display(),
-                "due": appeal.due_on.isoformat(),
-            }
-            recipients = {*supervisors.get(appeal.station_id, [])}
-            if appeal.handler_id:
-                recipients.add(appeal.handler_id)
-            messages += [(user_id, text, _link(appeal.reference)) for user_id in sorted(recipients)]
-        notifications_send(messages=messages)
+
+    def notice(appeal: Appeal) -> tuple[str, str]:
+        text = _(LATE_TEXT) % {
+            "reference": appeal.reference,
+            "category": appeal.get_category_display(),
+            "due": appeal.due_on.isoformat(),
+        }
+        return text, _link(appeal.reference)
+
+    claimed = flag_and_notify(
+        Appeal.objects.filter(late(today)).only("reference", "station_id", "handler_id", "category", "due_on"),
+        flag="late_on",
+        value=lambda appeal: appeal.due_on + timedelta(days=1),
+        notice=notice,
+        also=lambda appeal: appeal.handler_id,
+    )
     return {"appeal_late": len(claimed)}

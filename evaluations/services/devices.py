@@ -18,12 +18,13 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from evaluations.models import Device, Evaluation, RatingChannel
 from evaluations.services.ratings import evaluation_create
 from hukou.models import CaseEvent
+from hukou.services.cases import Action
 from windows.access import can_act_on_unit, staff_of
 from windows.models import SUPERVISOR_ROLES, ServiceWindow
 
@@ -34,7 +35,7 @@ SEEN_EVERY = timedelta(seconds=5)
 # Unpaired devices whose code expired this long ago are deleted when a new device registers.
 UNPAIRED_KEPT = timedelta(days=1)
 # The transactions the device asks the citizen to rate (hukou's case actions done at the counter).
-PROMPT_ACTIONS = ("notify", "accept", "accept_deficient", "complete", "collect")
+PROMPT_ACTIONS = (Action.NOTIFY, Action.ACCEPT, Action.ACCEPT_DEFICIENT, Action.COMPLETE, Action.COLLECT)
 
 CODE_REQUIRED = "请输入评价器屏幕上显示的6位配对码。"
 CODE_WRONG = "配对码不正确，请核对评价器屏幕上显示的6位数字。"
@@ -228,6 +229,17 @@ def prompt_closes_at(event: CaseEvent) -> datetime:
     return event.at + timedelta(seconds=settings.EVALUATIONS_PROMPT_SECONDS)
 
 
+def open_prompts(*, window_id: int, now: datetime) -> QuerySet[CaseEvent]:
+    """The transactions at a window whose prompt is open now: a prompting action within the last
+    EVALUATIONS_PROMPT_SECONDS (the ``(window, -at)`` index)."""
+    return CaseEvent.objects.filter(
+        window_id=window_id,
+        action__in=PROMPT_ACTIONS,
+        at__gt=now - timedelta(seconds=settings.EVALUATIONS_PROMPT_SECONDS),
+        at__lte=now,
+    )
+
+
 @transaction.atomic
 def device_rate(
     *, device: Device, event_id, level, reasons: Iterable[str] = (), now: datetime | None = None
@@ -242,15 +254,7 @@ def device_rate(
     except (TypeError, ValueError):
         raise ValidationError({"event": [PROMPT_CLOSED]}) from None
     event = (
-        CaseEvent.objects.filter(
-            pk=event_id,
-            window_id=device.window_id,
-            action__in=PROMPT_ACTIONS,
-            at__gt=now - timedelta(seconds=settings.EVALUATIONS_PROMPT_SECONDS),
-            at__lte=now,
-        )
-        .select_related("case")
-        .first()
+        open_prompts(window_id=device.window_id, now=now).filter(pk=event_id).select_related("case").first()
         if device.window_id is not None
         else None
     )

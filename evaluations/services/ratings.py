@@ -36,6 +36,7 @@ from evaluations.models import (
 )
 from evaluations.services import rectifications
 from hukou.models import Case, CaseEvent
+from hukou.services.cases import Action
 from notices.models import Purpose
 from notices.phones import PHONE_INVALID, normalise_phone
 from notices.services import sms_enqueue
@@ -50,7 +51,7 @@ COMMENT_TOO_LONG = f"意见建议最多{COMMENT_MAX_LENGTH}个字。"
 CHANNEL_INVALID = "未知的评价渠道。"
 
 # The completion of a case: what an SMS or online rating is about.
-COMPLETION_ACTIONS = ("complete", "approve")
+COMPLETION_ACTIONS = (Action.COMPLETE, Action.APPROVE)
 
 
 def completion_event(case: Case) -> CaseEvent | None:
@@ -225,8 +226,6 @@ def evaluation_create_from_token(
         errors.update(exc.error_dict)
     if errors:
         raise ValidationError(errors)
-    if Evaluation.objects.filter(case_id=case.pk).exists():
-        raise Conflict(ALREADY_RATED)
     return evaluation_create(
         case=case,
         channel=ticket.channel,

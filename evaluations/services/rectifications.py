@@ -37,7 +37,8 @@ from evaluations.selectors.rectifications import contact_late, rectify_late
 from windows.access import can_act_on_unit, staff_of
 from windows.errors import Conflict
 from windows.models import Role, Staff
-from windows.services import notifications_send
+from windows.selectors import station_supervisor_ids
+from windows.services import flag_and_notify, notifications_send
 from windows.workdays import add_working_days
 
 # --- the workflow -------------------------------------------------------------------------------
@@ -84,15 +85,6 @@ CLOCK_TOLERANCE = timedelta(minutes=5)
 TEXT_TOO_LONG = f"最多{TEXT_MAX_LENGTH}个字。"
 
 
-def station_supervisors(station_id: int) -> list[int]:
-    """The user ids of the station's supervisors (所长, 教导员), first appointed first."""
-    return list(
-        Staff.objects.filter(unit_id=station_id, role=Role.STATION_SUPERVISOR, user__is_active=True)
-        .order_by("created_at", "id")
-        .values_list("user_id", flat=True)
-    )
-
-
 def _link(rectification_id: int) -> str:
     return reverse("evaluations:rectification_detail", args=[rectification_id])
 
@@ -101,7 +93,7 @@ def rectification_open(*, evaluation: Evaluation, today: date | None = None) -> 
     """Open the rectification of a bad review, assigned to the station's supervisor, with its two
     working-day limits, and tell the station's supervisors. Runs in the rating's transaction."""
     today = today or timezone.localdate(evaluation.created_at)
-    supervisors = station_supervisors(evaluation.station_id)
+    supervisors = station_supervisor_ids({evaluation.station_id}).get(evaluation.station_id, [])
     rectification = Rectification.objects.create(
         evaluation=evaluation,
         station_id=evaluation.station_id,
@@ -417,35 +409,23 @@ def rectifications_check_deadlines(*, today: date | None = None) -> dict[str, in
 
 
 def _flag(condition, flag: str, due_field: str, text: str) -> int:
-    with transaction.atomic():
-        claimed = list(
-            Rectification.objects.filter(condition, **{f"{flag}__isnull": True})
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("evaluation__case")
-            .only("station_id", "assignee_id", due_field, "evaluation__case__number")
-            .order_by()
-        )
-        if not claimed:
-            return 0
-        by_value: dict[date, list[int]] = defaultdict(list)
-        for rectification in claimed:
-            # the first day the limit had passed
-            by_value[getattr(rectification, due_field) + timedelta(days=1)].append(rectification.pk)
-        for flagged, pks in by_value.items():
-            Rectification.objects.filter(pk__in=pks).update(**{flag: flagged})
-        supervisors: dict[int, list[int]] = defaultdict(list)
-        station_ids = {r.station_id for r in claimed}
-        rows = Staff.objects.filter(unit_id__in=station_ids, role=Role.STATION_SUPERVISOR, user__is_active=True)
-        for unit_id, user_id in rows.values_list("unit_id", "user_id"):
-            supervisors[unit_id].append(user_id)
-        messages = []
-        for rectification in claimed:
-            words = text.format(
-                number=rectification.evaluation.case.number, due=getattr(rectification, due_field).isoformat()
-            )
-            recipients = {*supervisors.get(rectification.station_id, [])}
-            if rectification.assignee_id:
-                recipients.add(rectification.assignee_id)
-            messages.extend((user_id, words, _link(rectification.pk)) for user_id in sorted(recipients))
-        notifications_send(messages=messages)
+    """Flag the rectifications matching ``condition``, the first day their limit had passed, and tell
+    their assignee and the station's supervisors."""
+
+    def notice(rectification: Rectification) -> tuple[str, str]:
+        due = getattr(rectification, due_field).isoformat()
+        return text.format(number=rectification.evaluation.case.number, due=due), _link(rectification.pk)
+
+    rows = (
+        Rectification.objects.filter(condition)
+        .select_related("evaluation__case")
+        .only("station_id", "assignee_id", due_field, "evaluation__case__number")
+    )
+    claimed = flag_and_notify(
+        rows,
+        flag=flag,
+        value=lambda rectification: getattr(rectification, due_field) + timedelta(days=1),
+        notice=notice,
+        also=lambda rectification: rectification.assignee_id,
+    )
     return len(claimed)

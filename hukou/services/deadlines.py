@@ -11,7 +11,6 @@ case (rows are claimed with SKIP LOCKED).
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -25,8 +24,7 @@ from django.utils import timezone
 from hukou.models import Case, CaseDocument, DocumentKind
 from hukou.selectors import due_soon, overdue, supplements_due_soon, supplements_overdue, undecided
 from hukou.services.sms import case_sms_supplement_reminder
-from windows.models import Role, Staff
-from windows.services import notifications_send
+from windows.services import flag_and_notify
 
 logger = logging.getLogger("hukou.deadlines")
 
@@ -103,36 +101,23 @@ def claimable(kind: Kind, today: date) -> QuerySet[Case]:
 
 
 def _flag(kind: Kind, today: date, now: datetime) -> list[str]:
-    """Claim the matching cases (one query), set the kind's flag on each, and notify."""
-    with transaction.atomic():
-        claimed = list(claimable(kind, today))
-        if not claimed:
-            return []
-        # One UPDATE per distinct value (a handful of dates), not one per case.
-        by_value = defaultdict(list)
-        for case in claimed:
-            by_value[kind.flagged_value(case, now)].append(case.pk)
-        for flagged, pks in by_value.items():
-            Case.objects.filter(pk__in=pks).update(**{kind.flag: flagged})
-        supervisors = _station_supervisors({case.station_id for case in claimed})
-        messages = []
-        for case in claimed:
-            words = kind.text.format(
-                number=case.number, service=case.service_type.name, due=kind.shown_date(case).isoformat()
-            )
-            link = reverse("hukou:case_detail", args=[case.number])
-            for user_id in {case.officer_id, *supervisors.get(case.station_id, [])}:
-                messages.append((user_id, words, link))
-        notifications_send(messages=messages)
+    """Claim the matching cases (one query), set the kind's flag on each, and tell the receiving officer
+    and the station's supervisors."""
+
+    def notice(case: Case) -> tuple[str, str]:
+        words = kind.text.format(
+            number=case.number, service=case.service_type.name, due=kind.shown_date(case).isoformat()
+        )
+        return words, reverse("hukou:case_detail", args=[case.number])
+
+    claimed = flag_and_notify(
+        claimable(kind, today),
+        flag=kind.flag,
+        value=lambda case: kind.flagged_value(case, now),
+        notice=notice,
+        also=lambda case: case.officer_id,
+    )
     return [case.number for case in claimed]
-
-
-def _station_supervisors(station_ids: set[int]) -> dict[int, list]:
-    supervisors: dict[int, list] = {}
-    rows = Staff.objects.filter(unit_id__in=station_ids, role=Role.STATION_SUPERVISOR, user__is_active=True)
-    for unit_id, user_id in rows.values_list("unit_id", "user_id"):
-        supervisors.setdefault(unit_id, []).append(user_id)
-    return supervisors
 
 
 # --- the 容缺 reminder SMS ---------------------------------------------------------------------------

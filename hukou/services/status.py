@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
@@ -20,17 +18,16 @@ from hmac import compare_digest
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache as django_cache
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_ratelimit.core import get_usage
 
 from hukou import personal_data
 from hukou.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind, ServiceType
 from hukou.services.checklist import grouped
 from windows.db import execute_prepared
+from windows.lockout import FailureLock, plain
 from windows.models import ServiceWindow, Unit
 
 NOT_FOUND = "未查到匹配的办件，请核对办件编号和验证信息。"
@@ -47,7 +44,6 @@ _ID_SUFFIX = re.compile(r"^\d{5}[\dX]$")
 _PHONE_SUFFIX = re.compile(r"^\d{4}$")
 
 FAILURE_GROUP = "hukou.status_lookup.failures"
-LOCK_SECONDS = 60 * 60
 
 # What the dummy comparison of a missing case compares against (never equal to a real case: no case).
 _DUMMY_ID_NUMBER = "000000000000000000"
@@ -59,11 +55,6 @@ class TooManyFailures(Exception):
 
 
 # --- input --------------------------------------------------------------------------------------
-
-
-def _plain(raw: str | None) -> str:
-    """Full-width characters (a Chinese IME's １２３, －, Ｘ) as ASCII, all whitespace dropped."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or ""))
 
 
 def lookup_arguments(data) -> dict[str, str]:
@@ -88,7 +79,7 @@ def lookup_arguments(data) -> dict[str, str]:
 
 
 def normalise_number(raw: str | None) -> str:
-    number = _plain(raw).upper()
+    number = plain(raw).upper()
     if not number:
         raise ValidationError(NUMBER_REQUIRED, code="required")
     if len(number) > NUMBER_MAX_LENGTH:
@@ -98,14 +89,14 @@ def normalise_number(raw: str | None) -> str:
 
 def normalise_id_suffix(raw: str | None) -> str:
     """The last 6 characters of an ID number; ``x`` is read as ``X``."""
-    suffix = _plain(raw).upper()
+    suffix = plain(raw).upper()
     if not _ID_SUFFIX.match(suffix):
         raise ValidationError(ID_SUFFIX_INVALID, code="id_suffix")
     return suffix
 
 
 def normalise_phone_suffix(raw: str | None) -> str:
-    suffix = _plain(raw)
+    suffix = plain(raw)
     if not _PHONE_SUFFIX.match(suffix):
         raise ValidationError(PHONE_SUFFIX_INVALID, code="phone_suffix")
     return suffix
@@ -373,30 +364,7 @@ def _factor_matches(case: _LookupCase | None, *, id_suffix: str | None, phone_su
     return matches and case is not None
 
 
-def _lock_key(number: str) -> str:
-    return f"{FAILURE_GROUP}.lock:{number}"
-
-
-def status_lookup_locked(number: str) -> bool:
-    """Locked from the failure that reached the limit for an hour (the lock's end is kept as a time,
-    so it does not depend on where the hour's window falls)."""
-    # The lock is set by the failure that reaches the limit (``_record_failure``), so one read tells.
-    until = django_cache.get(_lock_key(number))
-    return until is not None and until > time.time()
-
-
-def _record_failure(number: str) -> None:
-    """Count a failed lookup of this number in the current hour (django-ratelimit's fixed window); the
-    one that reaches the limit locks the number for an hour."""
-    usage = get_usage(
-        None,
-        group=FAILURE_GROUP,
-        key=lambda group, request: number,
-        rate=f"{settings.STATUS_LOOKUP_FAILURES_PER_HOUR}/h",
-        increment=True,
-    )
-    if usage is not None and usage["count"] >= usage["limit"]:
-        django_cache.set(_lock_key(number), time.time() + LOCK_SECONDS, LOCK_SECONDS)
+FAILURES = FailureLock(FAILURE_GROUP, lambda: settings.STATUS_LOOKUP_FAILURES_PER_HOUR)
 
 
 @dataclass(frozen=True)
@@ -512,11 +480,11 @@ def case_status_lookup(
     number = normalise_number(number)
     id_suffix = normalise_id_suffix(id_suffix) if id_suffix is not None else None
     phone_suffix = normalise_phone_suffix(phone_suffix) if phone_suffix is not None else None
-    if status_lookup_locked(number):
+    if FAILURES.locked(number):
         raise TooManyFailures(TOO_MANY_FAILURES)
 
     case = _find_case(number)
     if not _factor_matches(case, id_suffix=id_suffix, phone_suffix=phone_suffix):
-        _record_failure(number)
+        FAILURES.record_failure(number)
         return None
     return _public_status(case)
