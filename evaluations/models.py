@@ -97,6 +97,8 @@ class Evaluation(models.Model):
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="evaluation_level_valid"),
         ]
         indexes = [
+            # compliance rollups: ratings given since the last refresh
+            models.Index(fields=["created_at"], name="evaluation_created_idx"),
             # the supervisors' list of a station's ratings, newest first; monthly counts per station
             models.Index(fields=["station", "-created_at"], name="evaluation_station_recent_idx"),
             # one officer's ratings of a month (assessment, awards)
@@ -427,6 +429,8 @@ class FollowUpCall(models.Model):
         indexes = [
             # the calls of an entry, latest first
             models.Index(fields=["entry", "-called_at"], name="follow_up_call_entry_idx"),
+            # compliance rollups: calls made since the last refresh
+            models.Index(fields=["called_at"], name="follow_up_call_time_idx"),
         ]
 
     def __str__(self) -> str:

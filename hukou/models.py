@@ -291,6 +291,8 @@ class Case(TimeStamped):
             ),
         ]
         indexes = [
+            # compliance rollups: cases written since the last refresh
+            models.Index(fields=["updated_at"], name="case_updated_idx"),
             # case_list(user): a station's cases, newest first
             models.Index(fields=["station", "-created_at"], name="case_station_recent_idx"),
             # the officer's 工作台: their open cases
@@ -408,6 +410,10 @@ class CaseDocument(models.Model):
         verbose_name_plural = _("办件文书")
         ordering = ["issued_at", "id"]
         constraints = [models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="document_kind_valid")]
+        indexes = [
+            # compliance rollups: documents issued since the last refresh
+            models.Index(fields=["issued_at"], name="document_issued_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number

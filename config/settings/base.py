@@ -265,6 +265,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "evaluations.tasks.build_call_lists",
         "schedule": crontab(minute=30, hour=6, day_of_month=1),
     },
+    "refresh-rollups": {
+        "task": "compliance.tasks.refresh_rollups",
+        "schedule": crontab(minute="*/5"),
+    },
     "clear-expired-sessions": {
         "task": "windows.tasks.clear_expired_sessions",
         "schedule": crontab(minute=17, hour=3),

@@ -1,0 +1,3 @@
+"""awards API."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""dashboard API."""
+
+urlpatterns: list = []

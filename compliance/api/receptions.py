@@ -1,0 +1,3 @@
+"""receptions API."""
+
+urlpatterns: list = []

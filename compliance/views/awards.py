@@ -1,0 +1,3 @@
+"""awards pages."""
+
+urlpatterns: list = []

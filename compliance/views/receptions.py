@@ -1,0 +1,3 @@
+"""receptions pages."""
+
+urlpatterns: list = []
