@@ -265,6 +265,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "evaluations.tasks.build_call_lists",
         "schedule": crontab(minute=30, hour=6, day_of_month=1),
     },
+    "build-monthly-reports": {
+        "task": "compliance.tasks.build_monthly_reports",
+        "schedule": crontab(minute=10, hour=1, day_of_month="1-3"),
+    },
+    "build-appeal-register": {
+        "task": "compliance.tasks.build_appeal_register",
+        "schedule": crontab(minute=0, hour=7),
+    },
     "refresh-rollups": {
         "task": "compliance.tasks.refresh_rollups",
         "schedule": crontab(minute="*/5"),
@@ -353,3 +361,11 @@ EVALUATIONS_APPEAL_DAYS = env.int("EVALUATIONS_APPEAL_DAYS", default=5)
 RATELIMIT_RATING = env("RATELIMIT_RATING", default="20/m")
 RATELIMIT_APPEALS = env("RATELIMIT_APPEALS", default="5/h")
 RATELIMIT_DEVICE = env("RATELIMIT_DEVICE", default="600/m")
+
+# --- compliance ---------------------------------------------------------------------------------
+# A window's rating coverage is flagged when it falls this much (a share, 0.2 = 20 points) below its
+# previous month's, once it has at least this many completed cases in the month (a hidden device shows so).
+COMPLIANCE_COVERAGE_DROP = env.float("COMPLIANCE_COVERAGE_DROP", default=0.2)
+COMPLIANCE_COVERAGE_MIN_CASES = env.int("COMPLIANCE_COVERAGE_MIN_CASES", default=10)
+# 服务标兵: an officer needs at least this many ratings in the month to be suggested.
+COMPLIANCE_AWARD_MIN_RATINGS = env.int("COMPLIANCE_AWARD_MIN_RATINGS", default=5)
