@@ -16,6 +16,7 @@ run: venv
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_cases
 	$(PY) manage.py seed_demo_evaluations
+	$(PY) manage.py seed_demo_compliance
 	$(VENV)/bin/honcho start -f Procfile.dev
 
 ## make test: the whole suite, on PostgreSQL with Redis (see README for DATABASE_URL / REDIS_URL).

@@ -50,12 +50,14 @@ def previous_month(m: date) -> date:
 
 @dataclass(frozen=True)
 class Period:
-    """A calendar month, its bounds as aware datetimes, and the moment states are read at (its end, or now)."""
+    """A calendar month, its bounds as aware datetimes, the moment states are read at (its end, or now),
+    and now (what is still to come, such as a 容缺 deadline, is judged against today)."""
 
     month: date
     start: datetime
     end: datetime
     cutoff: datetime
+    now: datetime | None = None
 
     @classmethod
     def of(cls, month: date, now: datetime | None = None) -> Period:
@@ -64,7 +66,7 @@ class Period:
         tz = timezone.get_current_timezone()
         start = datetime.combine(month, time.min, tzinfo=tz)
         end = datetime.combine(next_month(month), time.min, tzinfo=tz)
-        return cls(month=month, start=start, end=end, cutoff=min(now, end))
+        return cls(month=month, start=start, end=end, cutoff=min(now, end), now=now)
 
     @property
     def first_day(self) -> date:
@@ -77,6 +79,10 @@ class Period:
     @property
     def cutoff_date(self) -> date:
         return timezone.localtime(self.cutoff).date()
+
+    @property
+    def today(self) -> date:
+        return timezone.localtime(self.now or self.cutoff).date()
 
     @property
     def is_closed(self) -> bool:
@@ -108,13 +114,36 @@ def _case_completed(p: Period) -> Q:
     return Q(completed_at__gte=p.start, completed_at__lt=p.end)
 
 
+_STOPPED = [CaseStatus.REJECTED, CaseStatus.WITHDRAWN, CaseStatus.SUSPENDED]
+
+
+def _stopped_at_cutoff(p: Period) -> Q:
+    """Refused, withdrawn or suspended at the cutoff. For the current month that is the case's status.
+    For a past month, a case last written before the month ended still has the status it had then;
+    one written since is read from its events (ended before the cutoff, or suspended then and not
+    resumed before it), so that a case refused or suspended after the month ended stays overdue in it."""
+    stopped_now = Q(status__in=_STOPPED)
+    if not p.is_closed:
+        return stopped_now
+    ended = CaseEvent.objects.filter(case=OuterRef("pk"), action__in=[Action.REJECT, Action.WITHDRAW], at__lt=p.cutoff)
+    resumed = CaseEvent.objects.filter(
+        case=OuterRef("case"), action=Action.RESUME, pk__gt=OuterRef("pk"), at__lt=p.cutoff
+    )
+    suspended = CaseEvent.objects.filter(case=OuterRef("pk"), action=Action.SUSPEND, at__lt=p.cutoff).filter(
+        ~Exists(resumed)
+    )
+    return (Q(updated_at__lt=p.cutoff) & stopped_now) | (
+        Q(updated_at__gte=p.cutoff) & (Q(Exists(ended)) | Q(Exists(suspended)))
+    )
+
+
 def _case_overdue(p: Period) -> Q:
     """Accepted, its committed date passed before the cutoff day, not completed before the cutoff; not
-    refused, withdrawn or suspended (a suspended case's clock is stopped)."""
+    refused, withdrawn or suspended at the cutoff (a suspended case's clock is stopped)."""
     return (
         Q(accepted_on__isnull=False, due_on__lt=p.cutoff_date)
         & (Q(completed_at__isnull=True) | Q(completed_at__gte=p.cutoff))
-        & ~Q(status__in=[CaseStatus.REJECTED, CaseStatus.WITHDRAWN, CaseStatus.SUSPENDED])
+        & ~_stopped_at_cutoff(p)
     )
 
 
@@ -172,6 +201,20 @@ def _supplied_on_time(p: Period) -> Q:
     return Q(supplement_due_on__isnull=False) & Q(Exists(supplied))
 
 
+def _supplement_pending(p: Period) -> Q:
+    """Not supplied yet and its deadline not passed today (not at the month's end: whether a past
+    month's 容缺 acceptances were supplied on time is known only once their deadlines have passed);
+    a suspended case's deadline stands still from the day it was suspended."""
+    return Q(supplement_due_on__isnull=False) & (
+        Q(status=CaseStatus.ACCEPTED_DEFICIENT, supplement_due_on__gte=p.today)
+        | Q(
+            status=CaseStatus.SUSPENDED,
+            status_before_suspension=CaseStatus.ACCEPTED_DEFICIENT,
+            supplement_due_on__gte=F("suspended_on"),
+        )
+    )
+
+
 def _called(p: Period) -> Q:
     return Q(Exists(FollowUpCall.objects.filter(entry=OuterRef("pk"))))
 
@@ -189,7 +232,7 @@ FIGURES: dict[str, Figure] = {
     f.key: f
     for f in [
         Figure("received", _("收件"), "received", help=_("本月新建的办件")),
-        Figure("accepted", _("受理"), "accepted", help=_("受理日期在本月的办件（含容缺受理、视为受理）")),
+        Figure("accepted", _("受理"), "accepted", help=_("受理日期在本月的办件（含容缺受理）")),
         Figure("completed", _("办结"), "completed", help=_("办结时间在本月的办件")),
         Figure(
             "completed_on_time",
@@ -229,15 +272,15 @@ FIGURES: dict[str, Figure] = {
             "supplement_pending",
             _("待补齐（未到期）"),
             "accepted",
-            lambda p: Q(
-                supplement_due_on__isnull=False,
-                status=CaseStatus.ACCEPTED_DEFICIENT,
-                supplement_due_on__gte=p.cutoff_date,
-            ),
-            _("本月容缺受理、补齐期限未到、尚未补齐"),
+            _supplement_pending,
+            _("本月容缺受理、尚未补齐且补齐期限未到（中止办理的，期限停止计算）"),
         ),
         Figure(
-            "rated", _("已评价办件"), "completed", lambda p: Q(evaluation__isnull=False), _("本月办结且已有评价的办件")
+            "rated",
+            _("已评价办件"),
+            "completed",
+            lambda p: Q(evaluation__isnull=False) & ~Q(evaluation__review__outcome=ReviewOutcome.EXCLUDED),
+            _("本月办结且已有评价的办件（复核认定不计入的评价除外）"),
         ),
         Figure("ratings", _("评价"), "ratings", help=_("本月收到的评价（复核认定不计入的除外）")),
         Figure("satisfied", _("满意"), "ratings", lambda p: Q(level__gte=4), _("非常满意与满意")),

@@ -71,6 +71,7 @@ def test_quick_start_on_sqlite_migrates_serves_login_and_signs_in(tmp_path):
         ["seed_demo"],
         ["seed_demo_cases"],
         ["seed_demo_evaluations"],
+        ["seed_demo_compliance"],
     )
     for command in commands:
         result = _manage(*command, env=env)

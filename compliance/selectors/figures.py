@@ -12,7 +12,17 @@ from datetime import date
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 
-from compliance.figures import COUNT_KEYS, FIGURES, SOURCES, Period, Totals, figure_where, month_start, previous_month
+from compliance.figures import (
+    COUNT_KEYS,
+    FIGURES,
+    SOURCES,
+    Period,
+    Totals,
+    figure_where,
+    merge_histograms,
+    month_start,
+    previous_month,
+)
 from compliance.models import MonthlyFigures
 from windows.access import scope_root
 from windows.models import ServiceWindow, Unit
@@ -135,9 +145,7 @@ def trend(
     for m in wanted:
         totals = Totals()
         if m in sums:
-            totals.add(sums[m])
-            for histogram in days[m]:
-                totals.add({}, histogram)
+            totals.add(sums[m], merge_histograms(days[m]))
         result.append((m, totals))
     return result
 

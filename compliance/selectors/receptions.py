@@ -6,9 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
 from compliance.figures import month_start, next_month
-from compliance.models import DAY_PART_DAYS, DEFAULT_QUOTAS, Leader, ReceptionQuota, ReceptionRecord
-from windows.models import Unit
+from compliance.models import DAY_PART_DAYS, DEFAULT_QUOTAS, Leader, LeaderRole, ReceptionQuota, ReceptionRecord
+from windows.access import scope_filter, scope_root, units_visible_to
+from windows.models import ServiceWindow, Unit, UnitKind
 
 
 def quotas() -> dict[str, Decimal]:
@@ -77,3 +81,91 @@ def reception_summary(unit: Unit, month: date) -> ReceptionSummary:
         m.citizens_served += citizens
         m.problems_solved += problems
     return summary
+
+
+# --- the page's and the API's reads, scoped to the user ----------------------------------------------
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """``/C1/D1/S1/`` → ``["/C1/", "/C1/D1/", "/C1/D1/S1/"]``."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def leaders_for_user(user) -> QuerySet[Leader]:
+    """The leaders the user manages: those of their unit and below."""
+    root = scope_root(user)
+    if root is None:
+        return Leader.objects.none()
+    return Leader.objects.filter(unit__path__startswith=root.path).select_related("unit")
+
+
+def leader_choices(user) -> QuerySet[Leader]:
+    """The leaders who may serve at a window in the user's scope: those in office of the user's unit and
+    below, and of the units above it (a county chief serves at a station's window too)."""
+    root = scope_root(user)
+    if root is None:
+        return Leader.objects.none()
+    return (
+        Leader.objects.filter(Q(unit__path__startswith=root.path) | Q(unit__path__in=_ancestor_paths(root.path)))
+        .filter(active=True)
+        .select_related("unit")
+    )
+
+
+def window_choices(user) -> QuerySet[ServiceWindow]:
+    """The windows of the stations in the user's scope."""
+    return ServiceWindow.objects.filter(scope_filter(user, "station")).select_related("station")
+
+
+def unit_choices(user) -> QuerySet[Unit]:
+    """Where a new leader may belong: the districts and stations in the user's scope."""
+    return units_visible_to(user).filter(kind__in=[UnitKind.DISTRICT, UnitKind.STATION])
+
+
+def records_for_user(user) -> QuerySet[ReceptionRecord]:
+    """三长接待 records at the windows of the user's scope, newest first."""
+    return ReceptionRecord.objects.filter(scope_filter(user, "station")).select_related(
+        "leader", "window", "station", "recorded_by"
+    )
+
+
+def records_in_month(user, month: date) -> QuerySet[ReceptionRecord]:
+    month = month_start(month)
+    return records_for_user(user).filter(date__gte=month, date__lt=next_month(month)).order_by("-date", "-id")
+
+
+def record_get_for_user(user, pk) -> ReceptionRecord:
+    """One record in the user's scope (404 otherwise, whether missing or elsewhere)."""
+    try:
+        return records_for_user(user).get(pk=int(pk))
+    except (ValueError, TypeError, ReceptionRecord.DoesNotExist):
+        raise Http404 from None
+
+
+def leader_get_for_user(user, pk) -> Leader:
+    try:
+        return leaders_for_user(user).get(pk=int(pk))
+    except (ValueError, TypeError, Leader.DoesNotExist):
+        raise Http404 from None
+
+
+@dataclass
+class QuotaLine:
+    role: str
+    label: str
+    days: Decimal
+    default: Decimal
+
+    @property
+    def edited(self) -> bool:
+        return self.days != self.default
+
+
+def quota_lines() -> list[QuotaLine]:
+    """Every role's quota, in the order of the roles, with seed 000's default beside it."""
+    current = quotas()
+    return [
+        QuotaLine(role=role.value, label=str(role.label), days=current[role], default=DEFAULT_QUOTAS[role])
+        for role in LeaderRole
+    ]

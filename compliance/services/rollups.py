@@ -5,8 +5,8 @@ What changed is read from the rows themselves (every source table has a time it 
 a case written since the watermark marks its station's months that it can count in; a rating, a
 rectification or a review marks the rating's month (and, for coverage, the case's completion month);
 an appeal, a one-time notice or a follow-up call marks theirs. Only those (month, station) pairs are
-recomputed. "Overdue" also moves with the clock, so the first run of a day recomputes that one figure of
-the current month for every station (one narrow query over open cases).
+recomputed. Some figures move with the clock rather than with a write ("overdue" now, a 容缺 deadline
+passing), so the first run of a day also recomputes the pairs :func:`clock_pairs` names.
 """
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ from compliance.figures import (
     count_expressions,
     month_start,
     next_month,
+    previous_month,
     working_days_to_complete,
 )
 from compliance.models import MonthlyFigures, RollupState
 from evaluations.models import Appeal, CallList, Evaluation, FollowUpCall, RatingReview, Rectification
-from hukou.models import Case, CaseDocument
+from hukou.models import Case, CaseDocument, CaseStatus
 from windows.models import Unit, UnitKind
 
 logger = logging.getLogger(__name__)
@@ -195,6 +196,27 @@ def changed_pairs(since: datetime, now: datetime) -> set[tuple[date, int]]:
     return pairs
 
 
+def clock_pairs(last_day: date | None, today: date) -> set[tuple[date, int]]:
+    """The (month, station) pairs whose figures the calendar moved since the run of ``last_day``, for
+    the first run of ``today``:
+
+    * every station's current month: "overdue" is read now;
+    * every station's month just ended: its figures are read at its end, which the last run may have
+      preceded; and its follow-up call list is worked through during this month, while neither a
+      rebuild of the list nor a call entered with an earlier time leaves a write time to find;
+    * the accepting month of each 容缺 case still waiting for its supplements whose deadline passed
+      since ``last_day`` (it is no longer pending, whatever month it was accepted in)."""
+    stations = list(Unit.objects.stations().values_list("pk", flat=True))
+    months = {month_start(today), previous_month(month_start(today))}
+    pairs = {(m, s) for m in months for s in stations}
+    if last_day is not None:
+        lapsed = Case.objects.filter(
+            status=CaseStatus.ACCEPTED_DEFICIENT, supplement_due_on__gte=last_day, supplement_due_on__lt=today
+        ).values_list("accepted_on", "station_id")
+        pairs.update((month_start(accepted_on), station) for accepted_on, station in lapsed)
+    return pairs
+
+
 def rollup_catch_up(*, now: datetime | None = None) -> dict:
     """The beat job: fold in what changed since the last run. The first run ever builds the current month."""
     now = now or timezone.now()
@@ -208,13 +230,7 @@ def rollup_catch_up(*, now: datetime | None = None) -> dict:
     else:
         pairs = changed_pairs(since - OVERLAP, now)
         if first_today:
-            # overdue moves with the clock: the current month for every station, and the month just
-            # ended (its figures are read at its end, which the last run may have preceded)
-            stations = list(Unit.objects.stations().values_list("pk", flat=True))
-            months = {month_start(today)}
-            if state.refreshed_on and month_start(state.refreshed_on) != month_start(today):
-                months.add(month_start(state.refreshed_on))
-            pairs |= {(m, s) for m in months for s in stations}
+            pairs |= clock_pairs(state.refreshed_on, today)
     by_month: dict[date, set[int]] = defaultdict(set)
     for month, station in pairs:
         by_month[month].add(station)

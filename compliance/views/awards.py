@@ -1,3 +1,158 @@
-"""awards pages."""
+"""The 服务标兵 page: per station in the user's scope, a month's best-service star and two quality-service
+stars with the suggestion and its reasons, and the form that confirms or changes each (htmx swaps the
+station's card; without htmx, POST-redirect-GET). Supervisors may ask for an ended month's suggestions
+again. Thin: every write is one service call, every read a selector."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from compliance.figures import month_start, next_month, previous_month
+from compliance.forms.awards import AwardConfirmForm
+from compliance.forms.receptions import add_service_errors
+from compliance.models import Award
+from compliance.selectors import awards as selectors
+from compliance.services import awards as services
+from compliance.views.receptions import MONTH_FORMAT, MONTH_INVALID, parse_month, supervisor_required
+from windows.access import scope_root
+
+TEMPLATE = "compliance/awards/page.html"
+STATIONS_PER_PAGE = 20
+
+
+def page_url(month: date, page: int | str | None = None) -> str:
+    params = {"month": month.strftime(MONTH_FORMAT)}
+    if page and str(page) != "1":
+        params["page"] = page
+    return f"{reverse('compliance:awards')}?{urlencode(params)}"
+
+
+def _default_month() -> date:
+    """The month just ended: awards are given for a whole month."""
+    return previous_month(month_start(timezone.localdate()))
+
+
+def _confirm_form(award: Award, data=None) -> AwardConfirmForm:
+    initial = {"officer": award.officer_id or award.suggested_id, "note": award.note}
+    return AwardConfirmForm(data, station=award.station, prefix=f"a{award.pk}", initial=initial)
+
+
+def _with_forms(cards, bound: dict[int, AwardConfirmForm] | None = None):
+    """Each slot of the cards gets its form: the one just posted (with its errors), or a fresh one."""
+    bound = bound or {}
+    for card in cards:
+        for slot in card.slots:
+            slot.form = None
+            if slot.award is not None and card.may_confirm:
+                slot.form = bound.get(slot.award.pk) or _confirm_form(slot.award)
+    return cards
+
+
+def _page_context(request: HttpRequest, month: date, **extra) -> dict:
+    today = timezone.localdate()
+    stations = selectors.award_stations(request.user)
+    page = Paginator(stations, STATIONS_PER_PAGE).get_page(request.GET.get("page") or request.POST.get("page"))
+    cards = selectors.station_awards(request.user, month, list(page.object_list))
+    bound = extra.pop("bound", None)
+    context = {
+        "root": scope_root(request.user),
+        "month": month,
+        "month_value": month.strftime(MONTH_FORMAT),
+        "max_month": _default_month().strftime(MONTH_FORMAT),
+        "previous_month": previous_month(month).strftime(MONTH_FORMAT),
+        "next_month": next_month(month).strftime(MONTH_FORMAT),
+        "show_next": next_month(month) <= _default_month(),
+        "month_ended": month < month_start(today),
+        "month_error": "",
+        "may_suggest": services.may_suggest(request.user),
+        "cards": _with_forms(cards, bound),
+        "page": page,
+        "page_number": page.number,
+        "query_string": urlencode({"month": month.strftime(MONTH_FORMAT)}),
+    }
+    context.update(extra)
+    return context
+
+
+@supervisor_required
+@require_GET
+def award_page(request: HttpRequest) -> HttpResponse:
+    month, month_error = _default_month(), ""
+    if request.GET.get("month"):
+        asked = parse_month(request.GET["month"])
+        if asked is None:
+            month_error = MONTH_INVALID
+        else:
+            month = asked
+    context = _page_context(request, month, month_error=month_error)
+    return render(request, TEMPLATE, context, status=400 if month_error else 200)
+
+
+@supervisor_required
+@require_POST
+def award_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm or change one slot. htmx: the station's card again; otherwise back to the page."""
+    award = selectors.award_get_for_user(request.user, pk)
+    form = _confirm_form(award, request.POST)
+    saved = None
+    if form.is_valid():
+        try:
+            saved = services.award_confirm(actor=request.user, award=award, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+    if saved is not None:
+        text = _("已评定%(station)s%(kind)s：%(name)s。") % {
+            "station": award.station.name,
+            "kind": saved.get_kind_display(),
+            "name": selectors.person_name(saved.officer),
+        }
+        if not request.htmx:
+            messages.success(request, text)
+            return redirect(page_url(award.month, request.POST.get("page")))
+        card = _with_forms([selectors.station_awards_one(request.user, saved)])[0]
+        return render(request, f"{TEMPLATE}#station", {"card": card, "saved": text, "month": award.month})
+    if request.htmx:
+        card = _with_forms([selectors.station_awards_one(request.user, award)], {award.pk: form})[0]
+        return render(request, f"{TEMPLATE}#station", {"card": card, "month": award.month}, status=400)
+    context = _page_context(request, award.month, bound={award.pk: form})
+    return render(request, TEMPLATE, context, status=400)
+
+
+@supervisor_required
+@require_POST
+def award_suggest(request: HttpRequest) -> HttpResponse:
+    """Suggest an ended month's stars again for the stations in the user's scope (confirmed ones stay)."""
+    month = parse_month(request.POST.get("month"))
+    if month is None:
+        messages.error(request, MONTH_INVALID)
+        return redirect(page_url(_default_month()))
+    try:
+        written = services.awards_resuggest(actor=request.user, month=month)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已按%(year)s年%(month)s月的统计重新生成建议，更新 %(n)s 项；已评定的不变。") % {
+            "year": month.year, "month": month.month, "n": written})  # fmt: skip
+    return redirect(page_url(month))
+
+
+urlpatterns = [
+    path("awards/", award_page, name="awards"),
+    path("awards/suggest/", award_suggest, name="awards_suggest"),
+    path("awards/<int:pk>/confirm/", award_confirm, name="award_confirm"),
+]

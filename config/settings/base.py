@@ -212,6 +212,11 @@ SPECTACULAR_SETTINGS = {
         "AppealStatusEnum": "evaluations.models.AppealStatus",
         "AppealSourceEnum": "evaluations.models.AppealSource",
         "AppealCategoryEnum": "evaluations.models.AppealCategory",
+        "LeaderRoleEnum": "compliance.models.LeaderRole",
+        "DayPartEnum": "compliance.models.DayPart",
+        "AwardKindEnum": "compliance.models.AwardKind",
+        "ReportRowKindEnum": "compliance.models.ReportRowKind",
+        "UnitKindEnum": "windows.models.UnitKind",
     },
     # Swagger UI's files are served from our own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
