@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance.figures import COUNT_KEYS, FIGURES, Totals
+from compliance.permissions import NOT_A_SUPERVISOR, may_view
 from compliance.selectors import dashboard as selectors
 from windows.api_errors import error_responses
 
@@ -131,8 +132,8 @@ class FiguresView(APIView):
 
     @extend_schema(parameters=[FiguresQuery], responses={200: FiguresOutput, **error_responses(400, 403, 404)})
     def get(self, request):
-        if not selectors.may_view(request.user):
-            raise PermissionDenied(selectors.NOT_A_SUPERVISOR)
+        if not may_view(request.user):
+            raise PermissionDenied(NOT_A_SUPERVISOR)
         query = FiguresQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data

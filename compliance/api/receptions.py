@@ -10,26 +10,17 @@ import django_filters
 from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from compliance.figures import month_start, next_month
 from compliance.models import DayPart, Leader, LeaderRole, ReceptionRecord
+from compliance.permissions import IsSupervisor
 from compliance.selectors import receptions as selectors
 from compliance.services import receptions as services
 from windows.api_errors import error_responses
 from windows.models import ServiceWindow
 
 MONTH_INVALID = "月份格式应为“年-月”，如 2026-05。"
-
-
-class IsSupervisor(BasePermission):
-    """Supervisors (station, bureau) and admins."""
-
-    message = "仅供所长（户籍负责人）和户政管理人员使用。"
-
-    def has_permission(self, request, view) -> bool:
-        return services.is_supervisor(request.user)
 
 
 def month_filter(queryset, field: str, value: str):

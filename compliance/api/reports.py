@@ -8,25 +8,15 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, serializers
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance.figures import COUNT_KEYS, FIGURES, Totals
 from compliance.models import AppealRegister, AppealRegisterRow, MonthlyReport, ReportBuild, ReportRow, ReportRowKind
+from compliance.permissions import IsSupervisor
 from compliance.selectors import reports as selectors
-from compliance.views.reports import SUPERVISORS_ONLY
 from windows.access import scope_root
 from windows.api_errors import error_responses
-
-
-class IsSupervisor(BasePermission):
-    """Station and bureau supervisors and admins; counter staff get a 403."""
-
-    def has_permission(self, request, view) -> bool:
-        self.message = _(SUPERVISORS_ONLY)
-        return selectors.may_view_reports(request.user)
-
 
 # --- serializers -----------------------------------------------------------------------------------------
 

@@ -35,13 +35,11 @@ from compliance.selectors.figures import (
 )
 from compliance.selectors.receptions import ReceptionSummary, reception_summary
 from evaluations.models import FollowUpCall
-from windows.access import has_role, scope_root
-from windows.models import Role, ServiceWindow, Unit, UnitKind
+from windows.access import scope_root
+from windows.models import ServiceWindow, Unit, UnitKind
 
 User = get_user_model()
 
-VIEWER_ROLES = (Role.STATION_SUPERVISOR, Role.BUREAU_SUPERVISOR, Role.ADMIN)
-NOT_A_SUPERVISOR = _("统计页面仅供所长、户政管理人员和系统管理员使用。")
 
 MONTH_FORMAT = "%Y-%m"
 EARLIEST_MONTH = date(2000, 1, 1)
@@ -50,11 +48,6 @@ MONTH_IN_FUTURE = _("不能查看未来的月份。")
 MONTH_TOO_EARLY = _("月份不能早于 2000 年 1 月。")
 
 TREND_MONTHS = 12
-
-
-def may_view(user) -> bool:
-    """Supervisors and admins; counter staff (officers, auxiliaries) may not."""
-    return has_role(user, *VIEWER_ROLES)
 
 
 # --- the month ------------------------------------------------------------------------------------------

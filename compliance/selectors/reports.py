@@ -17,11 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from compliance.figures import FIGURES
 from compliance.models import AppealRegister, AppealRegisterRow, MonthlyReport, ReportBuild, ReportRow, ReportRowKind
-from windows.access import scope_root, staff_of
-from windows.models import Role, Unit
+from windows.access import scope_root
+from windows.models import Unit
 
 # Supervisors and admins read the bulletins and registers; counter staff do not.
-REPORT_ROLES = {Role.STATION_SUPERVISOR, Role.BUREAU_SUPERVISOR, Role.ADMIN}
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 DAY_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -146,11 +145,6 @@ KIND_TITLES = {
 }
 KIND_ORDER = {ReportRowKind.UNIT: ("unit_path",), ReportRowKind.WINDOW: ("unit_path", "window__number", "name"),
               ReportRowKind.OFFICER: ("unit_path", "name", "officer_id")}  # fmt: skip
-
-
-def may_view_reports(user) -> bool:
-    staff = staff_of(user)
-    return bool(staff and staff.role in REPORT_ROLES)
 
 
 def parse_month(value: str) -> date:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from compliance.figures import month_start
 from compliance.models import DayPart, Leader, LeaderRole, ReceptionQuota, ReceptionRecord
+from compliance.permissions import may_view
 from windows.access import can_act_on_unit, staff_of
 from windows.models import Role, ServiceWindow, Unit, UnitKind
 
@@ -53,7 +54,6 @@ QUOTA_MAX_DAYS = 31
 QUOTA_INVALID = f"每月接待天数须为0至{QUOTA_MAX_DAYS}之间、以0.5天为单位的数。"
 
 # Who keeps the 三长接待 records: supervisors and admins, each within their scope.
-SUPERVISING_ROLES = (Role.STATION_SUPERVISOR, Role.BUREAU_SUPERVISOR, Role.ADMIN)
 # Which kind of unit each leader role belongs to.
 ROLE_UNIT_KIND = {
     LeaderRole.COUNTY_CHIEF: UnitKind.DISTRICT,
@@ -63,15 +63,9 @@ ROLE_UNIT_KIND = {
 }
 
 
-def is_supervisor(user) -> bool:
-    """May use the compliance pages at all: a supervisor or an admin."""
-    staff = staff_of(user)
-    return staff is not None and staff.role in SUPERVISING_ROLES
-
-
 def may_act(actor, unit: Unit) -> bool:
     """A supervisor (or admin) whose scope covers ``unit``."""
-    return is_supervisor(actor) and can_act_on_unit(actor, unit)
+    return may_view(actor) and can_act_on_unit(actor, unit)
 
 
 def may_set_quotas(actor) -> bool:

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from compliance.figures import COUNT_KEYS, Totals
+from compliance.permissions import NOT_A_SUPERVISOR
 from compliance.selectors.dashboard import MONTH_IN_FUTURE, MONTH_INVALID
 from compliance.tests.test_dashboard import at, build_may
 from windows.tests.openapi import assert_matches_schema
@@ -127,7 +128,7 @@ def test_a_station_supervisor_sees_only_their_station(api, staff, may):
 def test_counter_staff_are_refused(api, staff, role):
     response = api(staff[role])
     assert response.status_code == 403
-    assert response.json()["detail"] == "统计页面仅供所长、户政管理人员和系统管理员使用。"
+    assert response.json()["detail"] == str(NOT_A_SUPERVISOR)
 
 
 def test_signed_out_is_refused(api):

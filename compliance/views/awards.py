@@ -22,9 +22,10 @@ from compliance.figures import month_start, next_month, previous_month
 from compliance.forms.awards import AwardConfirmForm
 from compliance.forms.receptions import add_service_errors
 from compliance.models import Award
+from compliance.permissions import supervisors_only
 from compliance.selectors import awards as selectors
 from compliance.services import awards as services
-from compliance.views.receptions import MONTH_FORMAT, MONTH_INVALID, parse_month, supervisor_required
+from compliance.views.receptions import MONTH_FORMAT, MONTH_INVALID, parse_month
 from windows.access import scope_root
 
 TEMPLATE = "compliance/awards/page.html"
@@ -85,7 +86,7 @@ def _page_context(request: HttpRequest, month: date, **extra) -> dict:
     return context
 
 
-@supervisor_required
+@supervisors_only
 @require_GET
 def award_page(request: HttpRequest) -> HttpResponse:
     month, month_error = _default_month(), ""
@@ -99,7 +100,7 @@ def award_page(request: HttpRequest) -> HttpResponse:
     return render(request, TEMPLATE, context, status=400 if month_error else 200)
 
 
-@supervisor_required
+@supervisors_only
 @require_POST
 def award_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm or change one slot. htmx: the station's card again; otherwise back to the page."""
@@ -131,7 +132,7 @@ def award_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, TEMPLATE, context, status=400)
 
 
-@supervisor_required
+@supervisors_only
 @require_POST
 def award_suggest(request: HttpRequest) -> HttpResponse:
     """Suggest an ended month's stars again for the stations in the user's scope (confirmed ones stay)."""

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from compliance.figures import FIGURES, next_month, previous_month
+from compliance.permissions import NOT_A_SUPERVISOR, may_view
 from compliance.selectors import dashboard as selectors
 from windows.views import staff_required
 
@@ -24,8 +25,8 @@ ROWS_PAGE_SIZE = 50
 
 def _scope(request: HttpRequest) -> tuple[selectors.Scope, str]:
     """The scope the query parameters name (404 outside the user's), and the month's error if any."""
-    if not selectors.may_view(request.user):
-        raise PermissionDenied(selectors.NOT_A_SUPERVISOR)
+    if not may_view(request.user):
+        raise PermissionDenied(NOT_A_SUPERVISOR)
     month, month_error = selectors.parse_month(request.GET.get("month"))
     scope = selectors.scope_get(
         request.user,

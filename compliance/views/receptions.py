@@ -5,7 +5,6 @@ the leaders and, for the city, the quotas. Thin: every write is one service call
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from compliance.figures import month_start, next_month, previous_month
 from compliance.forms.receptions import LeaderForm, QuotaForm, ReceptionForm, add_service_errors
+from compliance.permissions import supervisors_only
 from compliance.selectors import receptions as selectors
 from compliance.services import receptions as services
 from windows.access import scope_root
@@ -28,20 +28,7 @@ from windows.access import scope_root
 TEMPLATE = "compliance/receptions/page.html"
 MONTH_FORMAT = "%Y-%m"
 MONTH_INVALID = gettext_lazy("月份格式应为“年-月”，如 2026-05。")
-NOT_FOR_YOU = gettext_lazy("此页面仅供所长（户籍负责人）和户政管理人员使用。")
 PAGE_SIZE = 100
-
-
-def supervisor_required(view):
-    """Supervisors and admins; counter staff and everyone else get a 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not services.is_supervisor(request.user):
-            raise PermissionDenied(NOT_FOR_YOU)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def parse_month(value: str | None) -> date | None:
@@ -98,7 +85,7 @@ def _page_context(request: HttpRequest, month: date, **extra) -> dict:
     return context
 
 
-@supervisor_required
+@supervisors_only
 @require_GET
 def reception_page(request: HttpRequest) -> HttpResponse:
     month, month_error = month_start(timezone.localdate()), ""
@@ -112,7 +99,7 @@ def reception_page(request: HttpRequest) -> HttpResponse:
     return render(request, TEMPLATE, context, status=400 if month_error else 200)
 
 
-@supervisor_required
+@supervisors_only
 @require_POST
 def reception_create(request: HttpRequest) -> HttpResponse:
     """Record a stint. htmx: the figures, the form and the list again (a fresh form after a save, the
@@ -148,7 +135,7 @@ def reception_create(request: HttpRequest) -> HttpResponse:
     return render(request, TEMPLATE, _page_context(request, month, form=form), status=status)
 
 
-@supervisor_required
+@supervisors_only
 @require_POST
 def reception_delete(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.record_get_for_user(request.user, pk)
@@ -163,7 +150,7 @@ def reception_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(page_url(month))
 
 
-@supervisor_required
+@supervisors_only
 @require_POST
 def leader_create(request: HttpRequest) -> HttpResponse:
     form = LeaderForm(request.POST, user=request.user)
@@ -182,7 +169,7 @@ def leader_create(request: HttpRequest) -> HttpResponse:
                   status=400)  # fmt: skip
 
 
-@supervisor_required
+@supervisors_only
 @require_POST
 def leader_active(request: HttpRequest, pk: int) -> HttpResponse:
     """A leader leaves office (kept with their records, no longer counted) or returns to it."""
@@ -199,7 +186,7 @@ def leader_active(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(page_url(month))
 
 
-@supervisor_required
+@supervisors_only
 @require_POST
 def quotas_update(request: HttpRequest) -> HttpResponse:
     if not services.may_set_quotas(request.user):

@@ -4,8 +4,6 @@ downloads of exactly those rows. Supervisors only; a city-level supervisor may r
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -19,23 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 from compliance import exports
 from compliance.forms.reports import ReportRebuildForm
 from compliance.models import MonthlyReport, ReportRowKind
+from compliance.permissions import supervisors_only
 from compliance.selectors import reports as selectors
 from compliance.services import reports as services
 from windows.access import scope_root
-from windows.views import staff_required
-
-SUPERVISORS_ONLY = "此页面仅供所长（户籍负责人）和上级户政管理人员使用。"
-
-
-def supervisors_only(view):
-    @staff_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not selectors.may_view_reports(request.user):
-            raise PermissionDenied(_(SUPERVISORS_ONLY))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
