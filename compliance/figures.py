@@ -125,15 +125,14 @@ def _stopped_at_cutoff(p: Period) -> Q:
     stopped_now = Q(status__in=_STOPPED)
     if not p.is_closed:
         return stopped_now
-    ended = CaseEvent.objects.filter(case=OuterRef("pk"), action__in=[Action.REJECT, Action.WITHDRAW], at__lt=p.cutoff)
+    # uncorrelated: a correlated EXISTS under this OR makes PostgreSQL walk a whole index (bench/RESULTS.md)
+    ended = CaseEvent.objects.filter(action__in=[Action.REJECT, Action.WITHDRAW], at__lt=p.cutoff)
     resumed = CaseEvent.objects.filter(
         case=OuterRef("case"), action=Action.RESUME, pk__gt=OuterRef("pk"), at__lt=p.cutoff
     )
-    suspended = CaseEvent.objects.filter(case=OuterRef("pk"), action=Action.SUSPEND, at__lt=p.cutoff).filter(
-        ~Exists(resumed)
-    )
+    suspended = CaseEvent.objects.filter(action=Action.SUSPEND, at__lt=p.cutoff).filter(~Exists(resumed))
     return (Q(updated_at__lt=p.cutoff) & stopped_now) | (
-        Q(updated_at__gte=p.cutoff) & (Q(Exists(ended)) | Q(Exists(suspended)))
+        Q(updated_at__gte=p.cutoff) & (Q(pk__in=ended.values("case_id")) | Q(pk__in=suspended.values("case_id")))
     )
 
 
