@@ -7,8 +7,7 @@ SQL statements and the time spent in them (median).
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hukou_bench REDIS_URL=redis://127.0.0.1:6379/15 \\
         .venv/bin/python bench/compliance_dashboard.py [--month 2026-10] [--station 370151001] [--requests 50]
 
-Needs ``manage.py generate_history`` on that database. Until the dashboard's URL exists, the selectors it
-calls (``unit_breakdown`` and ``trend``) are timed instead.
+Needs ``manage.py generate_history`` on that database.
 """
 
 import argparse
@@ -30,12 +29,11 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from compliance.figures import month_start, previous_month  # noqa: E402
 from compliance.models import MonthlyFigures  # noqa: E402
-from compliance.selectors.figures import trend, unit_breakdown  # noqa: E402
 from windows.models import Role, Staff, Unit, UnitKind  # noqa: E402
 
 
@@ -96,14 +94,6 @@ def page(client: Client, url: str):
     return call
 
 
-def selectors(unit: Unit, month):
-    def call():
-        unit_breakdown(unit, month)
-        trend(unit, month)
-
-    return call
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--month", help="YYYY-MM, a full month (default: the month before this one)")
@@ -132,17 +122,7 @@ def main():
         f"{cells.filter(unit_path__startswith=station.path).count()} at {station.code} {station.name}; "
         f"{MonthlyFigures.objects.count()} cells in all"
     )
-    try:
-        url = reverse("compliance:dashboard")
-    except NoReverseMatch:
-        url = None
-    if url is None:
-        print("compliance:dashboard does not resolve yet: timing the selectors the page will call")
-        measure(f"city: unit_breakdown + trend ({city.code})", selectors(city, month), args.warmup, args.requests)
-        measure(
-            f"station: unit_breakdown + trend ({station.code})", selectors(station, month), args.warmup, args.requests
-        )
-        return
+    url = reverse("compliance:dashboard")
     # The page is rendered as in production: static files from the manifest collectstatic writes.
     call_command("collectstatic", interactive=False, verbosity=0)
     as_city, as_station = Client(), Client()

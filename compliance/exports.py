@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from compliance.models import AppealRegister, MonthlyReport
-from compliance.selectors.reports import ALL_COLUMNS, MAIN_COLUMNS, REGISTER_COLUMNS, Column, Table
+from compliance.selectors.reports import ALL_COLUMNS, MAIN_COLUMNS, REGISTER_COLUMNS, Column, Table, register_values
 from windows.models import Unit
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,10 +40,6 @@ REGISTER_WIDTHS = {"reference": 20, "station": 16, "content": 60, "received_on":
 
 def report_title(report: MonthlyReport) -> str:
     return _(REPORT_TITLE) % {"year": report.month.year, "month": report.month.month}
-
-
-def register_title(register: AppealRegister) -> str:
-    return _(REGISTER_TITLE)
 
 
 def register_subtitle(register: AppealRegister) -> str:
@@ -89,6 +85,15 @@ def _number_format(column: Column) -> str:
     return PERCENT_FORMAT if column.kind == "rate" else "0"
 
 
+def _workbook(title: str, unit: Unit) -> Workbook:
+    """An empty workbook (no sheet yet) titled for ``unit``."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    workbook.properties.title = title
+    workbook.properties.creator = unit.name
+    return workbook
+
+
 def _save(workbook: Workbook) -> bytes:
     buffer = BytesIO()
     workbook.save(buffer)
@@ -98,10 +103,7 @@ def _save(workbook: Workbook) -> bytes:
 def report_workbook(report: MonthlyReport, unit: Unit, tables: list[Table]) -> bytes:
     """One sheet per kind of row (units, windows, officers): a Chinese header row, one line per frozen
     row with every figure, rates as percentages, the header and name column frozen."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    workbook.properties.title = report_title(report)
-    workbook.properties.creator = unit.name
+    workbook = _workbook(report_title(report), unit)
     columns: list[Column] = ALL_COLUMNS
     for table in tables:
         sheet = workbook.create_sheet(title=table.title)
@@ -130,11 +132,8 @@ def report_workbook(report: MonthlyReport, unit: Unit, tables: list[Table]) -> b
 
 def register_workbook(register: AppealRegister, unit: Unit, rows: list) -> bytes:
     """The register's rows as one sheet: a Chinese header, one line per unresolved appeal."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = register.period_day.strftime("%Y-%m-%d")
-    workbook.properties.title = f"{register_title(register)} {register_subtitle(register)}"
-    workbook.properties.creator = unit.name
+    workbook = _workbook(f"{_(REGISTER_TITLE)} {register_subtitle(register)}", unit)
+    sheet = workbook.create_sheet(title=register.period_day.strftime("%Y-%m-%d"))
     labels = [_("序号")] + [str(c.label) for c in REGISTER_COLUMNS]
     widths = [6] + [REGISTER_WIDTHS.get(c.key, max(10, _width(c.label) + 2)) for c in REGISTER_COLUMNS]
     _header(sheet, labels, widths)
@@ -173,12 +172,12 @@ def report_pdf(report: MonthlyReport, unit: Unit, tables: list[Table], *, reques
 
 def register_html(register: AppealRegister, unit: Unit, rows: list, *, request=None) -> str:
     context = {
-        "title": register_title(register),
+        "title": _(REGISTER_TITLE),
         "subtitle": register_subtitle(register),
         "register": register,
         "unit": unit,
         "columns": REGISTER_COLUMNS,
-        "rows": [[c.display(row.values.get(c.key)) for c in REGISTER_COLUMNS] for row in rows],
+        "rows": register_values(rows),
         "printed_at": timezone.localtime(),
     }
     return render_to_string("compliance/reports/register_pdf.html", context, request=request)

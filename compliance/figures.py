@@ -28,6 +28,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from evaluations.models import Appeal, AppealStatus, CallListEntry, Evaluation, FollowUpCall, ReviewOutcome
+
+# the months, defined once, for compliance too
+from evaluations.services.followups import MONTH_FORMAT as MONTH_FORMAT
+from evaluations.services.followups import MONTH_INVALID as MONTH_INVALID
+from evaluations.services.followups import month_or_none as month_or_none
+from evaluations.services.followups import month_start, next_month
+from evaluations.services.followups import previous_month as previous_month
 from hukou.models import Case, CaseDocument, CaseEvent, CaseStatus, DocumentKind
 from hukou.services import Action
 from windows.workdays import working_days_between
@@ -36,18 +43,7 @@ from windows.workdays import working_days_between
 DAYS_BUCKETS = 60
 
 
-def month_start(d: date) -> date:
-    return d.replace(day=1)
-
-
-def next_month(m: date) -> date:
-    return (m.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def previous_month(m: date) -> date:
-    return (m.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-
+# How a month is written in a query string or a URL: 2026-05.
 @dataclass(frozen=True)
 class Period:
     """A calendar month, its bounds as aware datetimes, the moment states are read at (its end, or now),

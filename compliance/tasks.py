@@ -4,7 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from compliance.figures import previous_month
-from compliance.services import registers, reports, rollups
+from compliance.services import awards, registers, reports, rollups
 
 
 @shared_task(name="compliance.tasks.refresh_rollups")
@@ -17,11 +17,9 @@ def refresh_rollups() -> dict[str, int]:
 def build_monthly_reports() -> str:
     """Build the month just ended's bulletin if it is missing, then suggest its 服务标兵 (beat: 01:10 on
     the 1st to the 3rd, so the bulletin is there by the 3rd even when a run is missed)."""
-    from compliance.services.awards import awards_suggest
-
     month = previous_month(timezone.localdate())
     report = reports.report_build(month=month)
-    awards_suggest(month=month)
+    awards.awards_suggest(month=month)
     return f"{month:%Y-%m} {'built' if report else 'exists'}"
 
 

@@ -90,14 +90,6 @@ class CaseIntakeForm(SelfCheckForm):
     def clean_phone(self) -> str:
         return personal_data.normalise_phone(self.cleaned_data["phone"])
 
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Errors raised by the case services, each on its field where the form has one."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error.messages)
-            return
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
-
 
 class CaseTransitionForm(forms.Form):
     """One move of a case from its page. Whether the move is allowed is the service's question."""

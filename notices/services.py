@@ -24,7 +24,7 @@ from notices.models import COUNTED, DEFAULT_TEXTS, WAITING, Purpose, SmsMessage,
 from notices.phones import normalise_phone
 from windows.access import can_act_on_unit, has_role
 from windows.errors import Conflict
-from windows.models import Role, Unit
+from windows.models import Role, Unit, person_name
 
 logger = logging.getLogger("notices.sms")
 
@@ -314,7 +314,7 @@ def sms_retry(*, user, message_id: int) -> SmsMessage:
         if message.status not in (SmsStatus.FAILED, SmsStatus.DEFERRED):
             raise Conflict(f"这条短信{message.get_status_display()}，不能重发。")
         message.status, message.send_after, message.attempts = SmsStatus.QUEUED, timezone.now(), 0
-        message.last_error = f"{user.get_full_name() or user.get_username()} 手动重发"[:ERROR_LIMIT]
+        message.last_error = f"{person_name(user)} 手动重发"[:ERROR_LIMIT]
         message.save(update_fields=["status", "send_after", "attempts", "last_error", "updated_at"])
         enqueue_on_commit([message.pk])
     return message

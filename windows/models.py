@@ -153,6 +153,11 @@ COUNTER_ROLES = {Role.OFFICER, Role.AUXILIARY}
 SUPERVISOR_ROLES = {Role.STATION_SUPERVISOR, Role.BUREAU_SUPERVISOR}
 
 
+def person_name(user) -> str:
+    """How a person is named on pages and documents: the account's full name, else its username."""
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
 class Staff(TimeStamped):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
     unit = models.ForeignKey(Unit, verbose_name=_("所属单位"), on_delete=models.PROTECT, related_name="staff")
@@ -183,7 +188,7 @@ class Staff(TimeStamped):
 
     @property
     def display_name(self) -> str:
-        return self.user.get_full_name() or self.user.get_username()
+        return person_name(self.user)
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

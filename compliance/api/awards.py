@@ -3,27 +3,21 @@ the suggestion, its reasons and who was confirmed. For supervisors and admins.""
 
 from __future__ import annotations
 
-import django_filters
 from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, serializers
 
-from compliance.api.receptions import IsSupervisor, month_filter
+from compliance.api.receptions import MonthStationFilter
 from compliance.models import Award, AwardKind
+from compliance.permissions import IsSupervisor
 from compliance.selectors import awards as selectors
 from windows.api_errors import error_responses
 
 
-class AwardFilter(django_filters.FilterSet):
-    month = django_filters.CharFilter(method="filter_month", label="月份，格式 YYYY-MM，如 2026-05")
-    station = django_filters.CharFilter(field_name="station__code", label="派出所单位代码，如 S1")
-
+class AwardFilter(MonthStationFilter):
     class Meta:
         model = Award
         fields = ["month", "station"]
-
-    def filter_month(self, queryset, name, value):
-        return month_filter(queryset, "month", value)
 
 
 class AwardReasonsOutput(serializers.Serializer):

@@ -4,44 +4,45 @@ like missing ones."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import django_filters
 from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
-from compliance.figures import month_start, next_month
+from compliance.figures import next_month
 from compliance.models import DayPart, Leader, LeaderRole, ReceptionRecord
 from compliance.permissions import IsSupervisor
 from compliance.selectors import receptions as selectors
+from compliance.selectors.dashboard import MONTH_INVALID
 from compliance.services import receptions as services
+from compliance.views.months import parse_month
 from windows.api_errors import error_responses
 from windows.models import ServiceWindow
 
-MONTH_INVALID = "月份格式应为“年-月”，如 2026-05。"
 
+class MonthStationFilter(django_filters.FilterSet):
+    """``month`` (YYYY-MM) over the model's date field ``month_field`` (a 400 on ``month`` when it is not
+    a month), ``station`` by the station's unit code."""
 
-def month_filter(queryset, field: str, value: str):
-    """``field`` (a date) within the month ``value`` (YYYY-MM); a 400 on ``month`` otherwise."""
-    try:
-        month = datetime.strptime(value.strip(), "%Y-%m").date()
-    except ValueError:
-        raise serializers.ValidationError({"month": [MONTH_INVALID]}) from None
-    return queryset.filter(**{f"{field}__gte": month_start(month), f"{field}__lt": next_month(month)})
+    month_field = "month"
 
-
-class ReceptionFilter(django_filters.FilterSet):
     month = django_filters.CharFilter(method="filter_month", label="月份，格式 YYYY-MM，如 2026-05")
     station = django_filters.CharFilter(field_name="station__code", label="派出所单位代码，如 S1")
+
+    def filter_month(self, queryset, name, value):
+        month = parse_month(value)
+        if month is None:
+            raise serializers.ValidationError({"month": [MONTH_INVALID]})
+        return queryset.filter(**{f"{self.month_field}__gte": month, f"{self.month_field}__lt": next_month(month)})
+
+
+class ReceptionFilter(MonthStationFilter):
+    month_field = "date"
 
     class Meta:
         model = ReceptionRecord
         fields = ["month", "station"]
-
-    def filter_month(self, queryset, name, value):
-        return month_filter(queryset, "date", value)
 
 
 class ReceptionOutput(serializers.ModelSerializer):

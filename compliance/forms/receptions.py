@@ -6,20 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from compliance.models import DayPart, LeaderRole
 from compliance.selectors import receptions as selectors
 from compliance.services import receptions as services
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's ValidationError onto the form: by field where the form has it, else on the form."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for name, messages in errors.items():
-        form.add_error(name if name in form.fields else None, messages)
 
 
 class ReceptionForm(forms.Form):

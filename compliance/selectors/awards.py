@@ -13,14 +13,11 @@ from django.utils.translation import gettext as _
 
 from compliance.figures import month_start
 from compliance.models import Award, AwardKind
+from compliance.selectors.figures import person_name
 from compliance.services.awards import slots
 from compliance.services.receptions import may_act
 from windows.access import scope_root
 from windows.models import Role, Staff, Unit
-
-
-def person_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
 def percent(value: float | None) -> str:

@@ -22,13 +22,25 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from compliance.figures import COUNT_KEYS, FIGURES, Period, Totals, month_start, previous_month
+from compliance.figures import (
+    FIGURES,
+    MONTH_FORMAT,
+    MONTH_INVALID,
+    Period,
+    Totals,
+    month_or_none,
+    month_start,
+    previous_month,
+)
 from compliance.models import MonthlyFigures
 from compliance.selectors.figures import (
+    CELL_FIELDS,
     cells,
     child_key,
     figure_rows,
     group_totals,
+    person_name,
+    sum_totals,
     trend,
     unit_for_user,
     window_for_unit,
@@ -41,9 +53,7 @@ from windows.models import ServiceWindow, Unit, UnitKind
 User = get_user_model()
 
 
-MONTH_FORMAT = "%Y-%m"
 EARLIEST_MONTH = date(2000, 1, 1)
-MONTH_INVALID = _("月份格式应为“年-月”，如 2026-05。")
 MONTH_IN_FUTURE = _("不能查看未来的月份。")
 MONTH_TOO_EARLY = _("月份不能早于 2000 年 1 月。")
 
@@ -64,9 +74,8 @@ def parse_month(value: str | None, *, now: datetime | None = None) -> tuple[date
     value = (value or "").strip()
     if not value:
         return today, ""
-    try:
-        month = datetime.strptime(value, MONTH_FORMAT).date()
-    except ValueError:
+    month = month_or_none(value)
+    if month is None:
         return today, str(MONTH_INVALID)
     if month > today:
         return today, str(MONTH_IN_FUTURE)
@@ -82,12 +91,7 @@ def month_value(month: date) -> str:
 # --- what the page is about -------------------------------------------------------------------------------
 
 
-def user_name(user) -> str:
-    """A person's display name: their staff record's, or the account's."""
-    staff = getattr(user, "staff", None)
-    if staff is not None:
-        return staff.display_name
-    return user.get_full_name() or user.get_username()
+user_name = person_name  # a person's display name
 
 
 def _id(value) -> int | None:
@@ -109,7 +113,6 @@ def officer_for_unit(unit: Unit, officer_id: int):
     officer = (
         User.objects.filter(pk=officer_id)
         .filter(Q(staff__unit__path__startswith=unit.path) | Q(Exists(served_here)))
-        .select_related("staff")
         .first()
     )
     if officer is None:
@@ -435,7 +438,7 @@ class MonthView:
     refreshed_at: datetime | None = None
 
 
-CELL_FIELDS = ("station_id", "unit_path", "window_id", "officer_id", "days", "refreshed_at", *COUNT_KEYS)
+MONTH_CELL_FIELDS = (*CELL_FIELDS, "refreshed_at")
 
 
 def month_view(scope: Scope, *, now: datetime | None = None) -> MonthView:
@@ -449,7 +452,7 @@ def month_view(scope: Scope, *, now: datetime | None = None) -> MonthView:
             unit,
             window_id=window.pk if window else None,
             officer_id=officer.pk if officer is not None else None,
-        ).values(*CELL_FIELDS)
+        ).values(*MONTH_CELL_FIELDS)
     )
     view = MonthView(
         scope=scope,
@@ -462,8 +465,7 @@ def month_view(scope: Scope, *, now: datetime | None = None) -> MonthView:
         by_station = group_totals(rows, lambda r: r["station_id"])
         view.totals = _sum(by_station.values())
     else:
-        for row in rows:
-            view.totals.add(row, row["days"])
+        view.totals = sum_totals(rows)
     if officer is not None:
         return view
 
@@ -534,7 +536,7 @@ def _names(by_officer: dict) -> dict[int, str]:
         return {}
     # A staff record's display name is the account's full name or username: no need to join it.
     people = User.objects.filter(pk__in=list(by_officer)).only("pk", "username", "first_name", "last_name")
-    return {user.pk: user.get_full_name() or user.get_username() for user in people}
+    return {user.pk: person_name(user) for user in people}
 
 
 # --- windows whose rating coverage dropped ------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import QuerySet, Sum
@@ -26,6 +25,7 @@ from compliance.figures import (
 from compliance.models import MonthlyFigures
 from windows.access import scope_root
 from windows.models import ServiceWindow, Unit
+from windows.models import person_name as person_name
 
 
 def unit_for_user(user, code: str | None) -> Unit:
@@ -49,8 +49,17 @@ def window_for_unit(unit: Unit, window_id) -> ServiceWindow:
         raise Http404 from None
 
 
-def cells(month: date, unit: Unit, *, window_id: int | None = None, officer_id: int | None = None) -> QuerySet:
-    qs = MonthlyFigures.objects.filter(month=month_start(month), unit_path__startswith=unit.path)
+# What a read of cells takes: where each lies, and its figures.
+CELL_FIELDS = ("station_id", "unit_path", "window_id", "officer_id", "days", *COUNT_KEYS)
+
+
+def cells(
+    month: date, unit: Unit | None = None, *, window_id: int | None = None, officer_id: int | None = None
+) -> QuerySet:
+    """The month's cells under ``unit`` (every cell of the month when None)."""
+    qs = MonthlyFigures.objects.filter(month=month_start(month))
+    if unit is not None:
+        qs = qs.filter(unit_path__startswith=unit.path)
     if window_id is not None:
         qs = qs.filter(window_id=window_id)
     if officer_id is not None:
@@ -58,8 +67,12 @@ def cells(month: date, unit: Unit, *, window_id: int | None = None, officer_id: 
     return qs
 
 
-def _cell_rows(qs: QuerySet) -> list[dict]:
-    return list(qs.values("station_id", "unit_path", "window_id", "officer_id", "days", *COUNT_KEYS))
+def sum_totals(rows: list[dict]) -> Totals:
+    """Cells read as dicts (their counts and ``days``) summed."""
+    total = Totals()
+    for row in rows:
+        total.add(row, row["days"])
+    return total
 
 
 def group_totals(rows: list[dict], key: Callable[[dict], Hashable]) -> dict[Hashable, Totals]:
@@ -71,6 +84,12 @@ def group_totals(rows: list[dict], key: Callable[[dict], Hashable]) -> dict[Hash
     return dict(groups)
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """``/C1/D1/S1/`` → ``["/C1/", "/C1/D1/", "/C1/D1/S1/"]``: the unit and every unit above it."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
 def child_key(unit: Unit) -> Callable[[dict], str | None]:
     """Which direct child of ``unit`` a cell lies under (by path), for the breakdown one level down."""
     depth = unit.path.count("/")
@@ -80,47 +99,6 @@ def child_key(unit: Unit) -> Callable[[dict], str | None]:
         return "/".join(parts[: depth + 1]) + "/" if len(parts) > depth + 1 else None
 
     return key
-
-
-@dataclass
-class Breakdown:
-    """One unit's month: its totals, its children's (units below it, or a station's windows), and its officers'."""
-
-    unit: Unit
-    period: Period
-    totals: Totals
-    children: list[tuple[object, Totals]]
-    officers: list[tuple[int, Totals]]
-
-
-def unit_breakdown(unit: Unit, month: date, *, window: ServiceWindow | None = None, now=None) -> Breakdown:
-    """Everything the dashboard shows for one unit (or one window of a station) and month, from one
-    read of the month's cells under it."""
-    rows = _cell_rows(cells(month, unit, window_id=window.pk if window else None))
-    totals = Totals()
-    for row in rows:
-        totals.add(row, row["days"])
-    if window is not None:
-        children: list[tuple[object, Totals]] = []
-    elif unit.is_station:
-        by_window = group_totals(rows, lambda r: r["window_id"])
-        windows = {w.pk: w for w in ServiceWindow.objects.filter(station=unit)}
-        children = [(windows[pk], t) for pk, t in by_window.items() if pk in windows]
-        children.sort(key=lambda item: item[0].number)
-    else:
-        by_path = group_totals(rows, child_key(unit))
-        units = {u.path: u for u in Unit.objects.filter(parent=unit)}
-        children = sorted(((units[p], t) for p, t in by_path.items() if p in units), key=lambda i: i[0].path)
-        children += [(u, Totals()) for p, u in units.items() if p not in by_path]
-    officers = list(group_totals(rows, lambda r: r["officer_id"]).items())
-    return Breakdown(unit=unit, period=Period.of(month, now), totals=totals, children=children, officers=officers)
-
-
-def officer_totals(unit: Unit, month: date, officer_id: int) -> Totals:
-    totals = Totals()
-    for row in _cell_rows(cells(month, unit, officer_id=officer_id)):
-        totals.add(row, row["days"])
-    return totals
 
 
 def trend(

@@ -11,6 +11,7 @@ from django.http import Http404
 
 from compliance.figures import month_start, next_month
 from compliance.models import DAY_PART_DAYS, DEFAULT_QUOTAS, Leader, LeaderRole, ReceptionQuota, ReceptionRecord
+from compliance.selectors.figures import ancestor_paths
 from windows.access import scope_filter, scope_root, units_visible_to
 from windows.models import ServiceWindow, Unit, UnitKind
 
@@ -86,12 +87,6 @@ def reception_summary(unit: Unit, month: date) -> ReceptionSummary:
 # --- the page's and the API's reads, scoped to the user ----------------------------------------------
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    """``/C1/D1/S1/`` → ``["/C1/", "/C1/D1/", "/C1/D1/S1/"]``."""
-    parts = [p for p in path.split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
-
 def leaders_for_user(user) -> QuerySet[Leader]:
     """The leaders the user manages: those of their unit and below."""
     root = scope_root(user)
@@ -107,7 +102,7 @@ def leader_choices(user) -> QuerySet[Leader]:
     if root is None:
         return Leader.objects.none()
     return (
-        Leader.objects.filter(Q(unit__path__startswith=root.path) | Q(unit__path__in=_ancestor_paths(root.path)))
+        Leader.objects.filter(Q(unit__path__startswith=root.path) | Q(unit__path__in=ancestor_paths(root.path)))
         .filter(active=True)
         .select_related("unit")
     )

@@ -7,23 +7,21 @@ value is formatted; the counts are labelled by :data:`compliance.figures.FIGURES
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from compliance.figures import FIGURES
+from compliance.figures import FIGURES, month_or_none
 from compliance.models import AppealRegister, AppealRegisterRow, MonthlyReport, ReportBuild, ReportRow, ReportRowKind
 from windows.access import scope_root
 from windows.models import Unit
 
 # Supervisors and admins read the bulletins and registers; counter staff do not.
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-DAY_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+DAY_FORMAT = "%Y-%m-%d"
 
 
 @dataclass(frozen=True)
@@ -148,20 +146,18 @@ KIND_ORDER = {ReportRowKind.UNIT: ("unit_path",), ReportRowKind.WINDOW: ("unit_p
 
 
 def parse_month(value: str) -> date:
-    """``YYYY-MM`` → the month's first day; 404 for anything else."""
-    match = MONTH_RE.match(value or "")
-    try:
-        return date(int(match[1]), int(match[2]), 1)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    """``YYYY-MM`` (the URL's) → the month's first day; 404 for anything else."""
+    month = month_or_none(value)
+    if month is None:
+        raise Http404
+    return month
 
 
 def parse_day(value: str) -> date:
-    """``YYYY-MM-DD`` → the date; 404 for anything else."""
-    match = DAY_RE.match(value or "")
+    """``YYYY-MM-DD`` (the URL's) → the date; 404 for anything else."""
     try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except (TypeError, ValueError):
+        return datetime.strptime(value or "", DAY_FORMAT).date()
+    except ValueError:
         raise Http404 from None
 
 
@@ -254,8 +250,10 @@ def register_rows(user, register: AppealRegister) -> QuerySet[AppealRegisterRow]
     )
 
 
+def register_values(rows) -> list[list[str]]:
+    """Register rows as the page and the PDF show them: each value formatted, in the columns' order."""
+    return [[column.display(row.values.get(column.key)) for column in REGISTER_COLUMNS] for row in rows]
+
+
 def register_table(user, register: AppealRegister) -> list[list[str]]:
-    return [
-        [column.display(row.values.get(column.key)) for column in REGISTER_COLUMNS]
-        for row in register_rows(user, register)
-    ]
+    return register_values(register_rows(user, register))

@@ -94,10 +94,8 @@ def ranking(month: date, stations: list[Unit]) -> dict[int, list[Candidate]]:
         )
     )
     minimum = settings.COMPLIANCE_AWARD_MIN_RATINGS
-    rows: list[dict] = []
-    for root in _roots(stations):
-        qs = cells(month, root).filter(station_id__in=station_ids, officer_id__isnull=False)
-        rows += list(qs.values("station_id", "officer_id", "days", *COUNT_KEYS))
+    qs = cells(month).filter(station_id__in=station_ids, officer_id__isnull=False)
+    rows = list(qs.values("station_id", "officer_id", "days", *COUNT_KEYS))
     totals = group_totals(rows, lambda r: (r["station_id"], r["officer_id"]))
     for (station_id, officer_id), t in totals.items():
         if (station_id, officer_id) in officers and t["ratings"] >= minimum:
@@ -105,17 +103,6 @@ def ranking(month: date, stations: list[Unit]) -> dict[int, list[Candidate]]:
     for candidates in by_station.values():
         candidates.sort(key=Candidate.rank_key)
     return by_station
-
-
-def _roots(stations: list[Unit]) -> list[Unit]:
-    """The fewest units whose subtrees hold all the stations (one cells query each)."""
-    paths = sorted({s.path for s in stations})
-    roots: list[str] = []
-    for p in paths:
-        top = "/" + p.strip("/").split("/")[0] + "/"
-        if top not in roots:
-            roots.append(top)
-    return list(Unit.objects.filter(path__in=roots))
 
 
 # --- suggestions -----------------------------------------------------------------------------------

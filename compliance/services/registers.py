@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from compliance.figures import previous_month
 from compliance.models import AppealRegister, AppealRegisterRow
+from compliance.selectors.figures import person_name
 from evaluations.models import Appeal, AppealStatus
 from hukou.personal_data import mask_name
 from windows.workdays import is_working_day, working_days_between
@@ -60,12 +61,6 @@ def _truncate(text: str, limit: int = CONTENT_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
 
 
-def _handler_name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
 def appeal_register_values(appeal: Appeal, today: date, days_late: int) -> dict:
     """One appeal as the register shows it: labels resolved, the citizen's name masked, the text cut short."""
     return {
@@ -78,7 +73,7 @@ def appeal_register_values(appeal: Appeal, today: date, days_late: int) -> dict:
         "received_on": timezone.localtime(appeal.created_at).date().isoformat(),
         "due_on": appeal.due_on.isoformat(),
         "status": str(appeal.get_status_display()),
-        "handler": _handler_name(appeal.handler),
+        "handler": person_name(appeal.handler),
         "days_late": days_late,
     }
 

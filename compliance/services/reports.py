@@ -9,6 +9,7 @@ logged in ``ReportBuild`` and in the log.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
@@ -17,9 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from compliance.figures import COUNT_KEYS, Period, Totals, month_start
+from compliance.figures import Period, Totals, month_start
 from compliance.models import MonthlyReport, ReportBuild, ReportRow, ReportRowKind
-from compliance.selectors.figures import cells, group_totals
+from compliance.selectors.figures import CELL_FIELDS, ancestor_paths, cells, group_totals, person_name
 from compliance.services.rollups import rollup_refresh
 from windows.access import staff_of
 from windows.models import Role, ServiceWindow, Unit, UnitKind
@@ -36,8 +37,6 @@ WINDOW_NAME = "%(number)s号窗口（%(name)s）"
 # Who may rebuild: the bulletin is city-wide, so a supervisor or admin whose scope is the whole city.
 REBUILD_ROLES = {Role.BUREAU_SUPERVISOR, Role.ADMIN}
 
-CELL_FIELDS = ("station_id", "unit_path", "window_id", "officer_id", "days", *COUNT_KEYS)
-
 
 def report_may_rebuild(user) -> bool:
     staff = staff_of(user)
@@ -49,37 +48,23 @@ def _check_ended(month: date, now: datetime) -> None:
         raise ValidationError(_(MONTH_NOT_ENDED) % {"month": f"{month:%Y-%m}"})
 
 
-def _officer_name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _report_rows(report: MonthlyReport) -> list[ReportRow]:
     """The month's rollup cells summed per unit, per window and per officer at a station."""
-    month = report.month
+    rows = list(cells(report.month).values(*CELL_FIELDS))
     units = list(Unit.objects.order_by("path"))
-    rows: list[dict] = []
-    for root in (u for u in units if u.parent_id is None):
-        rows.extend(cells(month, root).values(*CELL_FIELDS))
+    stations = {u.pk: u for u in units if u.kind == UnitKind.STATION}
 
-    by_station = group_totals(rows, lambda r: r["unit_path"])
-    result: list[ReportRow] = []
-    for unit in units:
-        totals = Totals()
-        for path, station_totals in by_station.items():
-            if path.startswith(unit.path):
-                totals.add(station_totals.counts, station_totals.days)
-        result.append(
-            ReportRow(
-                report=report,
-                kind=ReportRowKind.UNIT,
-                unit=unit,
-                unit_path=unit.path,
-                name=unit.name,
-                figures=totals.as_dict(),
-            )
+    def row(kind: str, unit: Unit, name: str, totals: Totals, **fields) -> ReportRow:
+        return ReportRow(
+            report=report, kind=kind, unit=unit, unit_path=unit.path, name=name, figures=totals.as_dict(), **fields
         )
 
-    stations = {u.pk: u for u in units if u.kind == UnitKind.STATION}
+    by_unit: dict[str, Totals] = defaultdict(Totals)
+    for path, station_totals in group_totals(rows, lambda r: r["unit_path"]).items():
+        for ancestor in ancestor_paths(path):
+            by_unit[ancestor].add(station_totals.counts, station_totals.days)
+    result = [row(ReportRowKind.UNIT, unit, unit.name, by_unit.get(unit.path, Totals())) for unit in units]
+
     by_window = group_totals(rows, lambda r: (r["station_id"], r["window_id"]) if r["window_id"] else None)
     # Every open window appears, with zeros when nothing happened at it (a silent window is news too).
     windows = ServiceWindow.objects.filter(station_id__in=stations).order_by("station__path", "number")
@@ -87,36 +72,17 @@ def _report_rows(report: MonthlyReport) -> list[ReportRow]:
         key = (window.station_id, window.pk)
         if key not in by_window and not window.is_open:
             continue
-        station = stations[window.station_id]
+        name = _(WINDOW_NAME) % {"number": window.number, "name": window.name}
         result.append(
-            ReportRow(
-                report=report,
-                kind=ReportRowKind.WINDOW,
-                unit=station,
-                unit_path=station.path,
-                window=window,
-                name=_(WINDOW_NAME) % {"number": window.number, "name": window.name},
-                figures=by_window.get(key, Totals()).as_dict(),
-            )
+            row(ReportRowKind.WINDOW, stations[window.station_id], name, by_window.get(key, Totals()), window=window)
         )
 
     by_officer = group_totals(rows, lambda r: (r["station_id"], r["officer_id"]) if r["officer_id"] else None)
     officers = get_user_model().objects.in_bulk({officer for _station, officer in by_officer})
     for (station_id, officer_id), totals in sorted(by_officer.items()):
-        station = stations.get(station_id)
-        if station is None:
-            continue
-        result.append(
-            ReportRow(
-                report=report,
-                kind=ReportRowKind.OFFICER,
-                unit=station,
-                unit_path=station.path,
-                officer_id=officer_id,
-                name=_officer_name(officers[officer_id]),
-                figures=totals.as_dict(),
-            )
-        )
+        if station_id in stations:
+            name = person_name(officers[officer_id])
+            result.append(row(ReportRowKind.OFFICER, stations[station_id], name, totals, officer_id=officer_id))
     return result
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
 
+from compliance.figures import Period, Totals
+from compliance.selectors.figures import CELL_FIELDS, cells, child_key, group_totals, sum_totals
 from evaluations.models import AppealCategory, CallListEntry, Evaluation, Level, ReviewGround, ReviewOutcome
 from evaluations.services.appeals import appeal_resolve, appeal_start, appeal_submit
 from evaluations.services.followups import call_list_build, follow_up_record
@@ -24,6 +27,7 @@ from evaluations.services.rectifications import (
 from hukou.models import Case, Channel
 from hukou.services import case_create, case_record_materials, case_record_visit, case_transition
 from hukou.tests.factories import ID_NUMBERS, items_by_name, make_service_type
+from windows.models import ServiceWindow, Unit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -245,3 +249,42 @@ def entry_of(call_list_row, case: Case) -> CallListEntry:
 def call(entry: CallListEntry, actor, when: datetime, reached: bool = True):
     with on(when):
         return follow_up_record(actor=actor, entry=entry, reached=reached, level=Level.SATISFIED if reached else None)
+
+
+# --- a unit's month read back from the rollup cells -----------------------------------------------------
+
+
+@dataclass
+class Breakdown:
+    """One unit's month: its totals, its children's (units below it, or a station's windows), and its officers'."""
+
+    unit: Unit
+    period: Period
+    totals: Totals
+    children: list[tuple[object, Totals]]
+    officers: list[tuple[int, Totals]]
+
+
+def unit_breakdown(unit: Unit, month: date, *, window: ServiceWindow | None = None, now=None) -> Breakdown:
+    """One unit's (or one window's) month summed from its rollup cells, one level down and by officer:
+    what the figure tests compare with their hand-made and recounted numbers."""
+    rows = list(cells(month, unit, window_id=window.pk if window else None).values(*CELL_FIELDS))
+    totals = sum_totals(rows)
+    if window is not None:
+        children: list[tuple[object, Totals]] = []
+    elif unit.is_station:
+        by_window = group_totals(rows, lambda r: r["window_id"])
+        windows = {w.pk: w for w in ServiceWindow.objects.filter(station=unit)}
+        children = [(windows[pk], t) for pk, t in by_window.items() if pk in windows]
+        children.sort(key=lambda item: item[0].number)
+    else:
+        by_path = group_totals(rows, child_key(unit))
+        units = {u.path: u for u in Unit.objects.filter(parent=unit)}
+        children = sorted(((units[p], t) for p, t in by_path.items() if p in units), key=lambda i: i[0].path)
+        children += [(u, Totals()) for p, u in units.items() if p not in by_path]
+    officers = list(group_totals(rows, lambda r: r["officer_id"]).items())
+    return Breakdown(unit=unit, period=Period.of(month, now), totals=totals, children=children, officers=officers)
+
+
+def officer_totals(unit: Unit, month: date, officer_id: int) -> Totals:
+    return sum_totals(list(cells(month, unit, officer_id=officer_id).values(*CELL_FIELDS)))

@@ -515,7 +515,9 @@ def test_an_officer_who_moved_on_still_has_their_figures_here(client, staff, may
     from windows.models import Staff
 
     Staff.objects.filter(user=staff["officer2"]).update(unit=org["west_station"])
-    assert page(client, staff["chief"], officer=staff["officer2"].pk, month="2026-05").status_code == 200
+    response = page(client, staff["chief"], officer=staff["officer2"].pk, month="2026-05")
+    assert response.status_code == 200
+    assert response.context["view"].totals["completed"] == 2  # cases d and e at window 2
     newcomer = StaffFactory(role=Role.OFFICER, unit=org["west_station"])
     assert page(client, staff["chief"], officer=newcomer.user.pk).status_code == 404
 

@@ -2,45 +2,19 @@
 as PDF (its text extracted with pypdf: the Chinese title and the names are embedded text), each of
 exactly the rows within the user's scope."""
 
-from datetime import date
 from io import BytesIO
 from urllib.parse import unquote
 
 import pytest
-import time_machine
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from compliance.selectors.reports import ALL_COLUMNS, MAIN_COLUMNS, REGISTER_COLUMNS
-from compliance.services.registers import register_build
-from compliance.tests.test_registers import make_appeals
-from compliance.tests.test_reports import at, build, make_october
 
 pytestmark = pytest.mark.django_db
 
 REPORT = "/compliance/reports/2026-10/"
 REGISTER = "/compliance/registers/2026-11-29/"
-
-
-@pytest.fixture
-def october(staff, service):
-    return make_october(staff, service)
-
-
-@pytest.fixture
-def appeals(org, staff):
-    return make_appeals(org, staff)
-
-
-@pytest.fixture
-def report(october):
-    return build()
-
-
-@pytest.fixture
-def register(appeals):
-    with time_machine.travel(at(2026, 11, 27, 7), tick=False):
-        return register_build(period_day=date(2026, 11, 29))
 
 
 def download(client, user, url):

@@ -18,10 +18,10 @@ from datetime import date
 import pytest
 
 from compliance.figures import COUNT_KEYS, FIGURES, Totals
-from compliance.selectors.figures import figure_rows, officer_totals, unit_breakdown
+from compliance.selectors.figures import figure_rows
 from compliance.services.rollups import rollup_refresh
 from compliance.tests import builders as b
-from compliance.tests.builders import at, oct26, on
+from compliance.tests.builders import at, oct26, officer_totals, on, unit_breakdown
 from hukou.models import Case, CaseStatus, Channel
 from windows.tests.factories import ServiceWindowFactory
 from windows.workdays import add_working_days, is_working_day, working_days_between

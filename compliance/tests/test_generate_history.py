@@ -100,9 +100,11 @@ def test_each_case_has_a_lifecycle_the_services_could_have_written(history):
     assert cases.filter(status=CaseStatus.ACCEPTED, due_on__lt=NOW.date()).exists()
 
     # the committed date is the service's time limit in working days (a same-day service: that day)
-    for case in cases.filter(supplement_due_on__isnull=True, accepted_on__isnull=False).select_related("service_type")[
-        :300
-    ]:
+    accepted = list(
+        cases.filter(supplement_due_on__isnull=True, accepted_on__isnull=False).select_related("service_type")[:300]
+    )
+    assert len(accepted) == 300 and len({case.service_type.time_limit_days for case in accepted}) > 1
+    for case in accepted:
         limit = case.service_type.time_limit_days
         assert case.due_on == (add_working_days(case.accepted_on, limit) if limit else case.accepted_on)
 
@@ -114,7 +116,9 @@ def test_each_case_has_a_lifecycle_the_services_could_have_written(history):
     assert supplied.count() == deficient.exclude(status=CaseStatus.ACCEPTED_DEFICIENT).count()
 
     # the events tell the same story: the last transition's status is the case's, completion at its time
-    for case in cases.order_by("?")[:200]:
+    sample = list(cases.order_by("?")[:200])
+    assert len(sample) == 200
+    for case in sample:
         moves = [e for e in case.events.order_by("at", "id") if e.to_status]
         assert moves[0].action == "create" and moves[-1].to_status == case.status
         assert all(a.to_status == b.from_status for a, b in pairwise(moves))

@@ -1,7 +1,7 @@
 """《群众诉求未结事项登记表》: its dates (the 9th, 19th and 29th, the working day before when that day is
 off, February's last day), what it lists (every unresolved appeal, frozen), and the daily job."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,16 +17,13 @@ from compliance.services.registers import (
     registers_due,
 )
 from compliance.tasks import build_appeal_register
+from compliance.tests.builders import at
 from evaluations.services.appeals import appeal_resolve, appeal_start, appeal_submit
 from windows.models import DayKind, Holiday
 from windows.workdays import is_working_day
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LONG = "窗口要求提供办事指南以外的材料，" * 20  # 320 characters
-
-
-def at(year, month, day, hour=10, minute=0):
-    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 # --- the dates ------------------------------------------------------------------------------------------
@@ -112,11 +109,6 @@ def make_appeals(org, staff) -> dict:
         done = appeal_resolve(appeal=done, actor=staff["chief"], resolution="已当面解释并办结")
     elsewhere = submit(west, at(2026, 11, 20), contact_name="李四")  # due 2026-11-27
     return {"old": old, "taken": taken, "done": done, "elsewhere": elsewhere}
-
-
-@pytest.fixture
-def appeals(org, staff):
-    return make_appeals(org, staff)
 
 
 def build(period_day=date(2026, 11, 29), when=None):

@@ -3,9 +3,7 @@ per unit, window and officer; unchanged by later corrections; rebuilt only on pu
 a city-level supervisor; and the job that builds it by the 3rd."""
 
 import logging
-import sys
-import types
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from compliance.figures import Period
 from compliance.models import MonthlyFigures, MonthlyReport, ReportBuild, ReportRow
 from compliance.selectors.figures import cells
+from compliance.services import awards
 from compliance.services import reports as services
 from compliance.services.reports import (
     REASON_REQUIRED,
@@ -24,6 +23,7 @@ from compliance.services.reports import (
 )
 from compliance.services.rollups import rollup_refresh
 from compliance.tasks import build_monthly_reports
+from compliance.tests.builders import at
 from evaluations.models import Level, ReviewOutcome
 from evaluations.services.rectifications import rating_review_decide, rating_review_request
 from evaluations.tests.factories import completed_case, rate
@@ -33,10 +33,6 @@ pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 OCTOBER = date(2026, 10, 1)
 SEPTEMBER = date(2026, 9, 1)
-
-
-def at(year, month, day, hour=10, minute=0):
-    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
 def make_october(staff, service) -> dict:
@@ -51,11 +47,6 @@ def make_october(staff, service) -> dict:
     with time_machine.travel(at(2026, 10, 31, 23, 50), tick=False):
         completed_case(officer=staff["officer"], window=staff["window"], service_type=service)
     return {"good": good, "bad": bad, "west": west}
-
-
-@pytest.fixture
-def october(staff, service):
-    return make_october(staff, service)
 
 
 def build(month=OCTOBER, now=None):
@@ -105,9 +96,13 @@ def test_a_month_that_has_ended_is_frozen_per_unit_window_and_officer(org, staff
 def test_the_rows_are_the_rollup_cells_summed(org, staff, october):
     """Every unit row equals the totals the dashboard's selector reads for that unit."""
     report = build()
-    for row in ReportRow.objects.filter(report=report, kind="unit").select_related("unit"):
-        totals = sum((c["completed"] for c in cells(OCTOBER, row.unit).values("completed")), 0)
-        assert row.figures["completed"] == totals
+    unit_rows = list(ReportRow.objects.filter(report=report, kind="unit").select_related("unit"))
+    assert len(unit_rows) == 5
+    summed = {
+        row.unit.code: sum(c["completed"] for c in cells(OCTOBER, row.unit).values("completed")) for row in unit_rows
+    }
+    assert {row.unit.code: row.figures["completed"] for row in unit_rows} == summed
+    assert summed["C1"] == 4
 
 
 def test_a_month_not_over_is_refused_and_a_built_month_is_built_once(staff, october):
@@ -206,23 +201,15 @@ def test_a_month_without_activity_still_lists_every_unit(org, staff):
 
 @pytest.fixture
 def suggested(monkeypatch):
-    """The months the awards were suggested for, through the real awards_suggest (or a stand-in while the
-    awards service does not exist)."""
+    """The months the awards were suggested for, through the real awards_suggest."""
     calls = []
-    try:
-        from compliance.services import awards
-
-        original = awards.awards_suggest
-    except ImportError:  # pragma: no cover - only while the awards service is missing
-        awards = types.ModuleType("compliance.services.awards")
-        monkeypatch.setitem(sys.modules, "compliance.services.awards", awards)
-        original = None
+    original = awards.awards_suggest
 
     def spy(*, month):
         calls.append(month)
-        return original(month=month) if original else 0
+        return original(month=month)
 
-    monkeypatch.setattr(awards, "awards_suggest", spy, raising=False)
+    monkeypatch.setattr(awards, "awards_suggest", spy)
     return calls
 
 

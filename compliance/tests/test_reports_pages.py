@@ -9,40 +9,16 @@ import time_machine
 from django.test import Client
 
 from compliance.models import MonthlyReport, ReportBuild
-from compliance.services.registers import register_build
 from compliance.services.reports import REASON_REQUIRED, REBUILD_NOT_ALLOWED
-from compliance.tests.test_registers import make_appeals
-from compliance.tests.test_reports import at, build, make_october
+from compliance.tests.builders import at
 from evaluations.models import Level
 from evaluations.tests.factories import rate
-from windows.tests.openapi import assert_matches_schema
 
 pytestmark = pytest.mark.django_db
 
 REPORTS = "/compliance/reports/"
 REPORT = "/compliance/reports/2026-10/"
 REGISTER = "/compliance/registers/2026-11-29/"
-
-
-@pytest.fixture
-def october(staff, service):
-    return make_october(staff, service)
-
-
-@pytest.fixture
-def appeals(org, staff):
-    return make_appeals(org, staff)
-
-
-@pytest.fixture
-def report(october):
-    return build()
-
-
-@pytest.fixture
-def register(appeals):
-    with time_machine.travel(at(2026, 11, 27, 7), tick=False):
-        return register_build(period_day=date(2026, 11, 29))
 
 
 def get(client, user, url, **params):
@@ -243,18 +219,6 @@ def test_the_register_page_lists_the_scoped_appeals_masked(client, staff, regist
 
 
 # --- the API -------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def api(client):
-    def call(user, url, **params):
-        client.force_login(user)
-        response = client.get(url, params)
-        assert_matches_schema(response)
-        client.logout()
-        return response
-
-    return call
 
 
 def test_the_api_lists_the_bulletins(api, staff, report):

@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from compliance.figures import COUNT_KEYS, FIGURES, Period
 from compliance.models import MonthlyFigures
-from compliance.selectors.figures import figure_rows, unit_breakdown
+from compliance.selectors.figures import figure_rows
 from compliance.services.rollups import compute_cells, rollup_catch_up, rollup_rebuild, rollup_refresh
 from compliance.tests import builders as b
-from compliance.tests.builders import at, on
+from compliance.tests.builders import at, on, unit_breakdown
 from evaluations.models import (
     Appeal,
     AppealStatus,

@@ -14,29 +14,27 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from compliance.figures import month_start, next_month, previous_month
+from compliance.figures import month_start, previous_month
 from compliance.forms.awards import AwardConfirmForm
-from compliance.forms.receptions import add_service_errors
 from compliance.models import Award
 from compliance.permissions import supervisors_only
 from compliance.selectors import awards as selectors
+from compliance.selectors.dashboard import MONTH_INVALID, month_value
 from compliance.services import awards as services
-from compliance.views.receptions import MONTH_FORMAT, MONTH_INVALID, parse_month
+from compliance.views.months import asked_month, month_context, month_url, parse_month
 from windows.access import scope_root
+from windows.forms import add_service_errors
 
 TEMPLATE = "compliance/awards/page.html"
 STATIONS_PER_PAGE = 20
 
 
 def page_url(month: date, page: int | str | None = None) -> str:
-    params = {"month": month.strftime(MONTH_FORMAT)}
-    if page and str(page) != "1":
-        params["page"] = page
-    return f"{reverse('compliance:awards')}?{urlencode(params)}"
+    params = {"page": page} if page and str(page) != "1" else {}
+    return month_url(reverse("compliance:awards"), month, **params)
 
 
 def _default_month() -> date:
@@ -60,27 +58,20 @@ def _with_forms(cards, bound: dict[int, AwardConfirmForm] | None = None):
     return cards
 
 
-def _page_context(request: HttpRequest, month: date, **extra) -> dict:
-    today = timezone.localdate()
+def _page_context(request: HttpRequest, month: date, *, bound=None, **extra) -> dict:
+    last = _default_month()
     stations = selectors.award_stations(request.user)
     page = Paginator(stations, STATIONS_PER_PAGE).get_page(request.GET.get("page") or request.POST.get("page"))
     cards = selectors.station_awards(request.user, month, list(page.object_list))
-    bound = extra.pop("bound", None)
     context = {
+        **month_context(month, last=last),
         "root": scope_root(request.user),
-        "month": month,
-        "month_value": month.strftime(MONTH_FORMAT),
-        "max_month": _default_month().strftime(MONTH_FORMAT),
-        "previous_month": previous_month(month).strftime(MONTH_FORMAT),
-        "next_month": next_month(month).strftime(MONTH_FORMAT),
-        "show_next": next_month(month) <= _default_month(),
-        "month_ended": month < month_start(today),
-        "month_error": "",
+        "max_month": month_value(last),
+        "month_ended": month <= last,
         "may_suggest": services.may_suggest(request.user),
         "cards": _with_forms(cards, bound),
         "page": page,
         "page_number": page.number,
-        "query_string": urlencode({"month": month.strftime(MONTH_FORMAT)}),
     }
     context.update(extra)
     return context
@@ -89,13 +80,7 @@ def _page_context(request: HttpRequest, month: date, **extra) -> dict:
 @supervisors_only
 @require_GET
 def award_page(request: HttpRequest) -> HttpResponse:
-    month, month_error = _default_month(), ""
-    if request.GET.get("month"):
-        asked = parse_month(request.GET["month"])
-        if asked is None:
-            month_error = MONTH_INVALID
-        else:
-            month = asked
+    month, month_error = asked_month(request, _default_month())
     context = _page_context(request, month, month_error=month_error)
     return render(request, TEMPLATE, context, status=400 if month_error else 200)
 

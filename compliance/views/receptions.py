@@ -4,7 +4,7 @@ the leaders and, for the city, the quotas. Thin: every write is one service call
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,37 +13,32 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from compliance.figures import month_start, next_month, previous_month
-from compliance.forms.receptions import LeaderForm, QuotaForm, ReceptionForm, add_service_errors
+from compliance.figures import month_start
+from compliance.forms.receptions import LeaderForm, QuotaForm, ReceptionForm
 from compliance.permissions import supervisors_only
 from compliance.selectors import receptions as selectors
 from compliance.services import receptions as services
+from compliance.views.months import asked_month, month_context, month_url, parse_month
 from windows.access import scope_root
+from windows.forms import add_service_errors
 
 TEMPLATE = "compliance/receptions/page.html"
-MONTH_FORMAT = "%Y-%m"
-MONTH_INVALID = gettext_lazy("月份格式应为“年-月”，如 2026-05。")
 PAGE_SIZE = 100
 
 
-def parse_month(value: str | None) -> date | None:
-    try:
-        return datetime.strptime((value or "").strip(), MONTH_FORMAT).date()
-    except ValueError:
-        return None
-
-
 def page_url(month: date) -> str:
-    return f"{reverse('compliance:receptions')}?{urlencode({'month': month.strftime(MONTH_FORMAT)})}"
+    return month_url(reverse("compliance:receptions"), month)
 
 
-def _posted_month(request: HttpRequest, fallback: date | None = None) -> date:
-    return parse_month(request.POST.get("month")) or month_start(fallback or timezone.localdate())
+def _current_month() -> date:
+    return month_start(timezone.localdate())
+
+
+def _posted_month(request: HttpRequest) -> date:
+    return parse_month(request.POST.get("month")) or _current_month()
 
 
 def _work_context(request: HttpRequest, month: date) -> dict:
@@ -53,25 +48,13 @@ def _work_context(request: HttpRequest, month: date) -> dict:
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     for record in page.object_list:
         record.may_delete = services.may_delete(request.user, record)
-    return {
-        "root": root,
-        "summary": selectors.reception_summary(root, month),
-        "page": page,
-        "query_string": urlencode({"month": month.strftime(MONTH_FORMAT)}),
-    }
+    return {"root": root, "summary": selectors.reception_summary(root, month), "page": page}
 
 
 def _page_context(request: HttpRequest, month: date, **extra) -> dict:
-    today = timezone.localdate()
     lines = selectors.quota_lines()
     context = {
-        "month": month,
-        "month_value": month.strftime(MONTH_FORMAT),
-        "previous_month": previous_month(month).strftime(MONTH_FORMAT),
-        "next_month": next_month(month).strftime(MONTH_FORMAT),
-        "is_current_month": month == month_start(today),
-        "show_next": month < month_start(today),
-        "month_error": "",
+        **month_context(month, last=_current_month()),
         "quota_lines": lines,
         "may_set_quotas": services.may_set_quotas(request.user),
         "leaders": selectors.leaders_for_user(request.user),
@@ -88,13 +71,7 @@ def _page_context(request: HttpRequest, month: date, **extra) -> dict:
 @supervisors_only
 @require_GET
 def reception_page(request: HttpRequest) -> HttpResponse:
-    month, month_error = month_start(timezone.localdate()), ""
-    if request.GET.get("month"):
-        asked = parse_month(request.GET["month"])
-        if asked is None:
-            month_error = MONTH_INVALID
-        else:
-            month = asked
+    month, month_error = asked_month(request, _current_month())
     context = _page_context(request, month, month_error=month_error)
     return render(request, TEMPLATE, context, status=400 if month_error else 200)
 
@@ -129,10 +106,8 @@ def reception_create(request: HttpRequest) -> HttpResponse:
             return HttpResponse(status=204, headers={"HX-Redirect": page_url(month)})
         context = {**_page_context(request, month), "saved": text, "focus_form": True}
         return render(request, f"{TEMPLATE}#work", context)
-    status = 400
-    if request.htmx:
-        return render(request, f"{TEMPLATE}#work", _page_context(request, month, form=form), status=status)
-    return render(request, TEMPLATE, _page_context(request, month, form=form), status=status)
+    template = f"{TEMPLATE}#work" if request.htmx else TEMPLATE
+    return render(request, template, _page_context(request, month, form=form), status=400)
 
 
 @supervisors_only

@@ -21,6 +21,7 @@ from compliance.permissions import supervisors_only
 from compliance.selectors import reports as selectors
 from compliance.services import reports as services
 from windows.access import scope_root
+from windows.forms import add_service_errors
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -85,9 +86,7 @@ def report_rebuild(request: HttpRequest, month: str) -> HttpResponse:
         try:
             report = services.report_rebuild(month=report.month, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for field, found in errors.items():
-                form.add_error(field if field in form.fields else None, found)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -99,36 +98,29 @@ def report_rebuild(request: HttpRequest, month: str) -> HttpResponse:
     return render(request, "compliance/reports/report.html", context, status=400)
 
 
-def _report_tables(request: HttpRequest, month: str):
+def _report_tables(request: HttpRequest, month: str, columns):
     report = selectors.report_get(selectors.parse_month(month))
-    tables = selectors.report_tables(request.user, report, selectors.ALL_COLUMNS)
-    return report, scope_root(request.user), tables
+    return report, scope_root(request.user), selectors.report_tables(request.user, report, columns)
 
 
 @supervisors_only
 @never_cache
 @require_GET
 def report_xlsx(request: HttpRequest, month: str) -> HttpResponse:
-    report, unit, tables = _report_tables(request, month)
-    return _download(
-        exports.report_workbook(report, unit, tables),
-        exports.XLSX_TYPE,
-        exports.report_filename(report, unit, "xlsx"),
-    )
+    """Every column, each a spreadsheet column."""
+    report, unit, tables = _report_tables(request, month, selectors.ALL_COLUMNS)
+    content = exports.report_workbook(report, unit, tables)
+    return _download(content, exports.XLSX_TYPE, exports.report_filename(report, unit, "xlsx"))
 
 
 @supervisors_only
 @never_cache
 @require_GET
 def report_pdf(request: HttpRequest, month: str) -> HttpResponse:
-    report = selectors.report_get(selectors.parse_month(month))
-    unit = scope_root(request.user)
-    tables = selectors.report_tables(request.user, report, selectors.MAIN_COLUMNS)
-    return _download(
-        exports.report_pdf(report, unit, tables, request=request),
-        exports.PDF_TYPE,
-        exports.report_filename(report, unit, "pdf"),
-    )
+    """The main columns only: what fits a printed page."""
+    report, unit, tables = _report_tables(request, month, selectors.MAIN_COLUMNS)
+    content = exports.report_pdf(report, unit, tables, request=request)
+    return _download(content, exports.PDF_TYPE, exports.report_filename(report, unit, "pdf"))
 
 
 # --- a register ----------------------------------------------------------------------------------------
@@ -142,7 +134,7 @@ def register_detail(request: HttpRequest, day: str) -> HttpResponse:
     context = {
         "unit": scope_root(request.user),
         "register": register,
-        "title": exports.register_title(register),
+        "title": _(exports.REGISTER_TITLE),
         "subtitle": exports.register_subtitle(register),
         "columns": selectors.REGISTER_COLUMNS,
         "rows": selectors.register_table(request.user, register),
@@ -150,32 +142,27 @@ def register_detail(request: HttpRequest, day: str) -> HttpResponse:
     return render(request, "compliance/reports/register.html", context)
 
 
+def _register_rows(request: HttpRequest, day: str):
+    register = selectors.register_get(selectors.parse_day(day))
+    return register, scope_root(request.user), list(selectors.register_rows(request.user, register))
+
+
 @supervisors_only
 @never_cache
 @require_GET
 def register_xlsx(request: HttpRequest, day: str) -> HttpResponse:
-    register = selectors.register_get(selectors.parse_day(day))
-    unit = scope_root(request.user)
-    rows = list(selectors.register_rows(request.user, register))
-    return _download(
-        exports.register_workbook(register, unit, rows),
-        exports.XLSX_TYPE,
-        exports.register_filename(register, unit, "xlsx"),
-    )
+    register, unit, rows = _register_rows(request, day)
+    content = exports.register_workbook(register, unit, rows)
+    return _download(content, exports.XLSX_TYPE, exports.register_filename(register, unit, "xlsx"))
 
 
 @supervisors_only
 @never_cache
 @require_GET
 def register_pdf(request: HttpRequest, day: str) -> HttpResponse:
-    register = selectors.register_get(selectors.parse_day(day))
-    unit = scope_root(request.user)
-    rows = list(selectors.register_rows(request.user, register))
-    return _download(
-        exports.register_pdf(register, unit, rows, request=request),
-        exports.PDF_TYPE,
-        exports.register_filename(register, unit, "pdf"),
-    )
+    register, unit, rows = _register_rows(request, day)
+    content = exports.register_pdf(register, unit, rows, request=request)
+    return _download(content, exports.PDF_TYPE, exports.register_filename(register, unit, "pdf"))
 
 
 MONTH = r"(?P<month>\d{4}-\d{2})"

@@ -3,8 +3,6 @@ record a call. Scoped to the user's unit: another unit's list is not listed, its
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import django_filters
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
@@ -18,8 +16,7 @@ from evaluations.models import CallList, FollowUpCall, Level
 from evaluations.selectors import followups as selectors
 from evaluations.services import followups as services
 from windows.api_errors import error_responses
-
-MONTH_INVALID = "月份格式应为“年-月”，如 2026-05。"
+from windows.models import person_name
 
 
 class CallListFilter(django_filters.FilterSet):
@@ -31,10 +28,9 @@ class CallListFilter(django_filters.FilterSet):
         fields = ["station", "month"]
 
     def filter_month(self, queryset, name, value):
-        try:
-            month = datetime.strptime(value.strip(), "%Y-%m").date()
-        except ValueError:
-            raise serializers.ValidationError({"month": [MONTH_INVALID]}) from None
+        month = services.month_or_none(value)
+        if month is None:
+            raise serializers.ValidationError({"month": [services.MONTH_INVALID]})
         return queryset.filter(month=month)
 
 
@@ -50,7 +46,7 @@ class FollowUpCallOutput(serializers.ModelSerializer):
         fields = ["id", "called_by", "called_by_name", "called_at", "reached", "level", "notes"]
 
     def get_called_by_name(self, call) -> str:
-        return call.called_by.get_full_name() or call.called_by.get_username()
+        return person_name(call.called_by)
 
 
 class CallListEntryOutput(serializers.Serializer):

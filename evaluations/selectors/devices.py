@@ -16,7 +16,7 @@ from evaluations.models import Device, Evaluation
 from evaluations.services.devices import device_may_manage, device_token_payload, open_prompts, prompt_closes_at
 from hukou.models import CaseEvent
 from hukou.services.cases import ACTION_LABELS
-from windows.models import ServiceWindow
+from windows.models import ServiceWindow, person_name
 from windows.selectors import window_list
 
 
@@ -87,8 +87,7 @@ class Prompt:
 
     @property
     def officer_name(self) -> str:
-        actor = self.event.actor
-        return actor.get_full_name() or actor.get_username()
+        return person_name(self.event.actor)
 
     @property
     def police_number(self) -> str:

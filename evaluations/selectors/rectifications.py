@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from evaluations.models import Rectification, RectificationStatus, ReviewOutcome
 from windows.access import scope_filter, staff_of
-from windows.models import COUNTER_ROLES
+from windows.models import COUNTER_ROLES, person_name
 
 S = RectificationStatus
 
@@ -130,10 +130,6 @@ class TimelineEntry:
     late: bool = False
 
 
-def _name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
-
-
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
@@ -160,7 +156,7 @@ def rectification_timeline(rectification: Rectification) -> list[TimelineEntry]:
                 rectification.contacted_at,
                 "contacted",
                 _("核实联系"),
-                _name(rectification.contacted_by),
+                person_name(rectification.contacted_by),
                 rectification.contact_note,
             )
         )
@@ -171,7 +167,7 @@ def rectification_timeline(rectification: Rectification) -> list[TimelineEntry]:
                 review.requested_at,
                 "review_requested",
                 _("提出申诉复核（%(ground)s）") % {"ground": review.get_ground_display()},
-                _name(review.requested_by),
+                person_name(review.requested_by),
                 review.reason,
             )
         )
@@ -181,7 +177,7 @@ def rectification_timeline(rectification: Rectification) -> list[TimelineEntry]:
                     review.decided_at,
                     "review_decided",
                     _("复核决定：%(outcome)s") % {"outcome": review.get_outcome_display()},
-                    _name(review.decided_by),
+                    person_name(review.decided_by),
                     review.decision_note,
                 )
             )
@@ -200,7 +196,7 @@ def rectification_timeline(rectification: Rectification) -> list[TimelineEntry]:
                 "at": timezone.localtime(rectification.callback_at).strftime("%Y-%m-%d %H:%M"),
             }
         entries.append(
-            TimelineEntry(rectification.closed_at, "closed", _("整改办结"), _name(rectification.closed_by), note)
+            TimelineEntry(rectification.closed_at, "closed", _("整改办结"), person_name(rectification.closed_by), note)
         )
     # Times entered by hand are to the minute: within a minute, the order things are done in.
     ranked = sorted(enumerate(entries), key=lambda pair: (pair[1].at.replace(second=0, microsecond=0), pair[0]))

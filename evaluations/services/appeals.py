@@ -31,7 +31,7 @@ from hukou.services.status import normalise_number
 from notices.phones import PHONE_INVALID, normalise_phone
 from windows.access import can_act_on_unit, has_role, staff_of
 from windows.errors import Conflict
-from windows.models import Role, Staff, Unit
+from windows.models import Role, Staff, Unit, person_name
 from windows.selectors import station_supervisor_ids
 from windows.services import flag_and_notify, notifications_send
 from windows.workdays import add_working_days
@@ -112,10 +112,6 @@ HANDLER_ROLES = [Role.OFFICER, Role.STATION_SUPERVISOR]
 
 def _today(today: date | None) -> date:
     return today or timezone.localdate()
-
-
-def _name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
 def appeal_due_on(today: date) -> date:
@@ -372,7 +368,9 @@ def appeal_transition(
         appeal.handler = handler
         fields.append("handler")
         names = (
-            f"{_name(previous)} → {_name(handler)}" if previous else _("承办人：%(name)s") % {"name": _name(handler)}
+            f"{person_name(previous)} → {person_name(handler)}"
+            if previous
+            else _("承办人：%(name)s") % {"name": person_name(handler)}
         )
         detail = f"{names}{'；' + note if note else ''}"
     elif action == Action.RESOLVE:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Case as DbCase
 from django.db.models import IntegerField, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from evaluations.models import (
     BAD_LEVELS,
@@ -60,6 +61,17 @@ DONE_STATUSES = (CaseStatus.COMPLETED, CaseStatus.COLLECTED)
 
 
 # --- months ------------------------------------------------------------------------------------
+
+MONTH_FORMAT = "%Y-%m"
+MONTH_INVALID = gettext_lazy("月份格式应为“年-月”，如 2026-05。")
+
+
+def month_or_none(value: str | None) -> date | None:
+    """``YYYY-MM`` → the month's first day; None for anything else."""
+    try:
+        return datetime.strptime((value or "").strip(), MONTH_FORMAT).date()
+    except ValueError:
+        return None
 
 
 def month_start(day: date) -> date:

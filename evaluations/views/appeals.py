@@ -32,6 +32,7 @@ from evaluations.services import appeals as services
 from evaluations.services.appeals import ACTION_LABELS, Action
 from notices.phones import mask_phone
 from windows.errors import Conflict
+from windows.forms import add_service_errors
 from windows.views import staff_required
 
 PAGE_SIZE = 25
@@ -168,16 +169,6 @@ class TransitionForm(forms.Form):
     note = forms.CharField(required=False, max_length=services.NOTE_MAX_LENGTH * 2)
     resolution = forms.CharField(required=False, max_length=services.RESOLUTION_MAX_LENGTH * 2)
     version = forms.IntegerField(min_value=1)
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """A service's ``ValidationError`` shown by the form's fields (the rest at the top)."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, found in errors.items():
-        field = field if field in form.fields else None
-        for message in found:
-            if field is None or field not in form.errors or message not in form.errors[field]:
-                form.add_error(field, message)
 
 
 # --- the citizens' pages --------------------------------------------------------------------------

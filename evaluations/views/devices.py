@@ -28,6 +28,7 @@ from evaluations.services import devices as services
 from evaluations.services.ratings import ALREADY_RATED
 from windows import desk
 from windows.errors import Conflict
+from windows.forms import add_service_errors
 from windows.middleware import background
 from windows.models import ServiceWindow
 from windows.views import rate_limited, staff_required
@@ -283,10 +284,6 @@ class DevicePairForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["window"].queryset = windows
 
-    def add_service_errors(self, exc: ValidationError) -> None:
-        for field, found in exc.message_dict.items():
-            self.add_error(field if field in self.fields else None, found)
-
 
 @staff_required
 @require_http_methods(["GET", "POST"])
@@ -304,7 +301,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
             try:
                 services.device_pair(actor=request.user, code=form.cleaned_data["code"], window=window)
             except ValidationError as exc:
-                form.add_service_errors(exc)
+                add_service_errors(form, exc)
             else:
                 text = _("评价器已配对到%(window)s。") % {"window": window}
                 if replaced:

@@ -4,7 +4,7 @@ every write is one service call, every read a selector."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from django import forms
 from django.contrib import messages
@@ -25,13 +25,12 @@ from evaluations.selectors import followups as selectors
 from evaluations.services import followups as services
 from windows.access import staff_of
 from windows.errors import Conflict
+from windows.forms import add_service_errors
 from windows.models import Unit
 from windows.views import staff_required
 
 PAGE_SIZE = 100
 TEMPLATE = "evaluations/followups/list.html"
-MONTH_FORMAT = "%Y-%m"
-MONTH_INVALID = gettext_lazy("月份格式应为“年-月”，如 2026-05。")
 
 
 # --- forms -----------------------------------------------------------------------------------------
@@ -73,20 +72,7 @@ class PolicyForm(forms.Form):
     )
 
 
-def _add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, found in errors.items():
-        form.add_error(field if field in form.fields else None, found)
-
-
 # --- what the page is about: a station and a month -------------------------------------------------
-
-
-def _parse_month(value: str) -> date | None:
-    try:
-        return datetime.strptime(value.strip(), MONTH_FORMAT).date()
-    except (AttributeError, ValueError):
-        return None
 
 
 def _station(request: HttpRequest, stations: list[Unit], value: str | None) -> Unit | None:
@@ -107,7 +93,7 @@ def _station(request: HttpRequest, stations: list[Unit], value: str | None) -> U
 
 
 def _list_url(station: Unit | None, month: date) -> str:
-    params = {"month": month.strftime(MONTH_FORMAT)}
+    params = {"month": month.strftime(services.MONTH_FORMAT)}
     if station is not None:
         params = {"station": station.pk, **params}
     return f"{reverse('evaluations:follow_up_list')}?{urlencode(params)}"
@@ -122,9 +108,9 @@ def _page_context(request: HttpRequest, station: Unit | None, month: date, **ext
         "stations": stations,
         "station": station,
         "month": month,
-        "month_value": month.strftime(MONTH_FORMAT),
-        "previous_month": services.previous_month(month).strftime(MONTH_FORMAT),
-        "next_month": services.next_month(month).strftime(MONTH_FORMAT),
+        "month_value": month.strftime(services.MONTH_FORMAT),
+        "previous_month": services.previous_month(month).strftime(services.MONTH_FORMAT),
+        "next_month": services.next_month(month).strftime(services.MONTH_FORMAT),
         "is_current_month": month == services.month_start(timezone.localdate()),
         "call_list": call_list,
         "may_supervise": station is not None and services.may_supervise(request.user, station),
@@ -165,9 +151,9 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
     station = _station(request, stations, request.GET.get("station"))
     month, month_error = services.month_start(timezone.localdate()), ""
     if request.GET.get("month"):
-        asked = _parse_month(request.GET["month"])
+        asked = services.month_or_none(request.GET["month"])
         if asked is None:
-            month_error = MONTH_INVALID
+            month_error = services.MONTH_INVALID
         else:
             month = asked
     context = _page_context(request, station, month, stations=stations, month_error=month_error)
@@ -177,7 +163,7 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
 def _posted_station_and_month(request: HttpRequest) -> tuple[Unit, date]:
     stations = list(selectors.follow_up_stations(user=request.user))
     station = _station(request, stations, request.POST.get("station") or "0")
-    month = _parse_month(request.POST.get("month", ""))
+    month = services.month_or_none(request.POST.get("month", ""))
     if month is None:
         raise Http404
     return station, month
@@ -219,7 +205,7 @@ def follow_up_policy(request: HttpRequest) -> HttpResponse:
                 per_officer=form.cleaned_data["per_officer"],
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("回访规则已保存，重新生成名单后生效。"))
             return redirect(_list_url(station, month))
@@ -260,7 +246,7 @@ def follow_up_call(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.follow_up_record(actor=request.user, entry=entry, **form.cleaned_data)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         except PermissionDenied as exc:
             error, status = str(exc), 403
         except Conflict as exc:

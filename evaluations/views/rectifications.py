@@ -26,6 +26,7 @@ from evaluations.selectors import rectifications as selectors
 from evaluations.services import rectifications as services
 from notices.phones import mask_phone
 from windows.errors import Conflict
+from windows.forms import add_service_errors
 from windows.views import staff_required
 from windows.workdays import working_days_between
 
@@ -214,9 +215,7 @@ def _submit(request: HttpRequest, pk: int, key: str, run: Callable[[Rectificatio
     try:
         done = run(rectification, form.cleaned_data)
     except ValidationError as exc:
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-        for field, found in errors.items():
-            form.add_error(field if field in form.fields else None, found)
+        add_service_errors(form, exc)
         messages.error(request, _("未能保存，请按提示补充。"))
         return _render(request, rectification, **{key: form})
     except Conflict as exc:

@@ -35,7 +35,7 @@ from hukou.services import sms
 from hukou.services.checklist import ChecklistDecision, Decision, checklist_decide
 from windows.access import can_act_on_unit, staff_of
 from windows.errors import Conflict
-from windows.models import Role, ServiceWindow
+from windows.models import Role, ServiceWindow, person_name
 from windows.workdays import add_working_days, working_days_between
 
 
@@ -255,7 +255,7 @@ def _lock(case: Case, version: int | None) -> Case:
         raise Conflict(
             STALE_VERSION
             % {
-                "who": (who.get_full_name() or who.get_username()) if who else _("他人"),
+                "who": person_name(who) if who else _("他人"),
                 "when": formats.date_format(timezone.localtime(locked.updated_at), "Y-m-d H:i:s"),
             }
         )
@@ -730,8 +730,6 @@ def case_reassign(*, case: Case, actor, officer, version: int | None = None, not
     case.version += 1
     case.updated_by = actor
     case.save(update_fields=["officer", "version", "updated_by", "updated_at"])
-    names = (
-        f"{previous.get_full_name() or previous.get_username()} → {officer.get_full_name() or officer.get_username()}"
-    )
+    names = f"{person_name(previous)} → {person_name(officer)}"
     _event(case, actor, Action.REASSIGN, note=f"{names}{'；' + note if note else ''}")
     return case

@@ -48,6 +48,8 @@ from notices.selectors import sms_for_reference
 from windows import desk
 from windows.access import staff_of
 from windows.errors import Conflict
+from windows.forms import add_service_errors
+from windows.models import person_name
 from windows.selectors import window_list
 from windows.views import staff_required
 from windows.workdays import add_working_days
@@ -283,7 +285,7 @@ def case_intake(request: HttpRequest) -> HttpResponse:
                         send_sms=data["send_sms"],
                     )
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            add_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
             status = 403
@@ -559,7 +561,7 @@ EXPORT_COLUMNS = [
     (gettext_lazy("身份证号"), lambda c: c.id_number_masked),
     (gettext_lazy("手机号码"), lambda c: personal_data.mask_phone(c.phone)),
     (gettext_lazy("状态"), lambda c: c.get_status_display()),
-    (gettext_lazy("受理人"), lambda c: c.officer.get_full_name() or c.officer.get_username()),
+    (gettext_lazy("受理人"), lambda c: person_name(c.officer)),
     (gettext_lazy("窗口"), lambda c: c.window.number if c.window else ""),
     (gettext_lazy("登记时间"), lambda c: timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M")),
     (gettext_lazy("受理日期"), lambda c: c.accepted_on or ""),

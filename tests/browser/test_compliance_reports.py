@@ -1,10 +1,9 @@
 """The reports page (月度通报): a city supervisor opens October's bulletin, reads its rows and downloads
 the Excel file, which opens with openpyxl."""
 
-from datetime import date, datetime
+from datetime import date
 from io import BytesIO
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -13,6 +12,7 @@ from playwright.sync_api import expect
 
 from compliance.services.registers import register_build
 from compliance.services.reports import report_build
+from compliance.tests.builders import at
 from evaluations.services.appeals import appeal_submit
 from evaluations.tests.factories import completed_case, rate, same_day_service
 from windows.models import Role
@@ -20,12 +20,7 @@ from windows.tests.factories import PASSWORD, ServiceWindowFactory, StaffFactory
 
 pytestmark = pytest.mark.browser
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SHOTS = Path("/tmp/shots")  # noqa: S108  (outside the repo: screenshots to look at)
-
-
-def at(year, month, day, hour=10):
-    return datetime(year, month, day, hour, tzinfo=SHANGHAI)
 
 
 def shot(page, name: str) -> None:

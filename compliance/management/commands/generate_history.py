@@ -48,7 +48,7 @@ from evaluations.models import (
 from evaluations.services.appeals import Action as AppealAction
 from evaluations.services.ratings import COMPLETION_ACTIONS
 from hukou import personal_data
-from hukou.management.commands.generate_cases import GIVEN, ID_POOL, NAMES, NULL, _id_number
+from hukou.management.commands.generate_cases import GIVEN, ID_POOL, NAMES, NULL, id_pool
 from hukou.models import IN_PERSON_CHANNELS, Case, CaseStatus, Channel, DocumentKind, ServiceType
 from hukou.services import Action
 from hukou.services.cases import NOTICE_LEGAL_BASIS
@@ -546,11 +546,7 @@ class History:
         self.service_cum, self.channel_cum, self.level_cum = (
             list(itertools.accumulate(w)) for w in (weights, CHANNEL_WEIGHTS, LEVEL_WEIGHTS)
         )
-        numbers = [_id_number(i) for i in range(ID_POOL)]
-        self.people = [
-            (personal_data.encrypt_id_number(n), personal_data.hash_id_number(n), personal_data.mask_id_number(n))
-            for n in numbers
-        ]
+        self.people = [person[1:] for person in id_pool()]  # (encrypted, hash, masked)
         staff = Staff.objects.filter(user_id__in={o for c in self.counters for o in (*c.officers, c.chief)})
         self.staff = {user_id: (name, badge) for user_id, name, badge in staff.values_list(
             "user_id", "user__first_name", "police_number"

@@ -33,6 +33,14 @@ def _id_number(i: int) -> str:
     return body + ric.calc_check_digit(body + "0")
 
 
+def id_pool() -> list[tuple[str, str, str, str]]:
+    """The ``ID_POOL`` generated ID numbers, each as (number, encrypted, keyed hash, masked): encrypted once."""
+    return [
+        (n, personal_data.encrypt_id_number(n), personal_data.hash_id_number(n), personal_data.mask_id_number(n))
+        for n in (_id_number(i) for i in range(ID_POOL))
+    ]
+
+
 class Command(BaseCommand):
     help = "Generate N cases with COPY (benchmarks only). Writes bench targets for the lookup benchmark."
 
@@ -50,9 +58,7 @@ class Command(BaseCommand):
         officers = list(Staff.objects.filter(role=Role.OFFICER).values_list("unit_id", "user_id", "unit__code"))
         if not services or not officers:
             raise CommandError("Load the catalog and the demo organisation first (load_catalog, seed_demo).")
-        ids = [_id_number(i) for i in range(ID_POOL)]
-        tokens = [personal_data.encrypt_id_number(n) for n in ids]
-        hashes = [personal_data.hash_id_number(n) for n in ids]
+        people = id_pool()
         today = timezone.localdate()
         now = timezone.now()
         start = Case.objects.count()
@@ -82,14 +88,14 @@ class Command(BaseCommand):
                     number = f"{station_code}-{received:%Y%m%d}-G{i:07d}"
                     writer.writerow([
                         now.isoformat(), now.isoformat(), number, service_id, station_id, officer_id,
-                        NAMES[i % 20] + GIVEN[i % 16], tokens[person], hashes[person],
-                        personal_data.mask_id_number(ids[person]), f"139{i % 100_000_000:08d}", "window", "f", "{}",
+                        NAMES[i % 20] + GIVEN[i % 16], *people[person][1:],
+                        f"139{i % 100_000_000:08d}", "window", "f", "{}",
                         status, "", received.isoformat(), received.isoformat() if running else NULL,
                         due.isoformat() if running else NULL,
                         due.isoformat() if status == CaseStatus.ACCEPTED_DEFICIENT else NULL, 1, 1,
                     ])  # fmt: skip
                     if i % 100 == 0:
-                        sample.append((number, ids[person][-6:]))
+                        sample.append((number, people[person][0][-6:]))
                 rows.seek(0)
                 with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute("SELECT COALESCE(MAX(id), 0) FROM hukou_case")
